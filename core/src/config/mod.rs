@@ -1,0 +1,1 @@
+//! Label Studio label-config parser (placeholder; being written).

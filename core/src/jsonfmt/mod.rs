@@ -1,0 +1,1 @@
+//! JSON and Python-compatible number formatting (placeholder; being written).

@@ -1,0 +1,2 @@
+//! exportkit facade.
+pub use exportkit_core as core;
