@@ -1,2 +1,42 @@
-//! exportkit facade.
+//! exportkit: fast, streaming export and format conversion for labeled data.
+//!
+//! This facade re-exports [`exportkit_core`] and links every built-in format, so
+//! [`Registry::global()`] lists them all. A minimal library use:
+//!
+//! ```no_run
+//! use exportkit::{ExportContext, ExportJob, ExportOptions, Input, Registry, Target};
+//!
+//! let format = Registry::global().get("json_min")?;
+//! let ctx = ExportContext { config: None, options: ExportOptions::default() };
+//! let summary = ExportJob::new(format, ctx)
+//!     .run(Input::File("tasks.json".into()), Target::from_path("out"))?;
+//! println!("{} records", summary.records);
+//! # Ok::<(), exportkit::Error>(())
+//! ```
+#![deny(missing_docs)]
+
 pub use exportkit_core as core;
+pub use exportkit_core::*;
+
+// Name every built-in format crate so the linker keeps its `register_format!` entries.
+#[cfg(feature = "csv")]
+use exportkit_csv as _;
+#[cfg(feature = "json")]
+use exportkit_json as _;
+
+/// Adds every built-in format to `registry`. Use it when life-before-main registration is not
+/// available (a static library linked by a non-Rust linker, some WebAssembly hosts) or to
+/// build a registry by hand.
+pub fn register_builtins(registry: &mut Registry) -> Result<()> {
+    #[cfg(feature = "json")]
+    {
+        registry.register(&exportkit_json::JSON)?;
+        registry.register(&exportkit_json::JSON_MIN)?;
+    }
+    #[cfg(feature = "csv")]
+    {
+        registry.register(&exportkit_csv::CSV)?;
+        registry.register(&exportkit_csv::TSV)?;
+    }
+    Ok(())
+}

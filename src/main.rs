@@ -1,1 +1,8 @@
-fn main() {}
+//! The `exportkit` command line.
+use std::process::ExitCode;
+
+mod cli;
+
+fn main() -> ExitCode {
+    cli::main()
+}

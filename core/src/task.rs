@@ -1,0 +1,226 @@
+//! A parsed, filtered task as encoders see it, and its Label Studio "items" (one per kept
+//! annotation, `reference: ls-converter.md §3`).
+
+use crate::config::LabelConfig;
+use crate::error::{Error, Result};
+use crate::model::{self, Annotation, Region, Task};
+use crate::options::{ExportOptions, TaskFilter};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// One batch of parsed tasks, as an encoder sees it.
+#[derive(Debug)]
+pub struct Batch<'b, 'a> {
+    /// Tasks kept by the filters, in input order.
+    pub tasks: &'b [TaskRecord<'a>],
+    /// On the last batch: the input's bytes after the last task (e.g. `]\n`).
+    pub trailer: Option<&'b [u8]>,
+}
+
+/// One task after parsing and filtering.
+#[derive(Debug)]
+pub struct TaskRecord<'a> {
+    /// 0-based position in the input.
+    pub index: u64,
+    /// Byte offset in the input.
+    pub offset: u64,
+    /// The task's bytes exactly as in the input.
+    pub raw: &'a str,
+    /// The bytes that preceded the task in the input (`[`, `,`, whitespace, a BOM).
+    pub gap: &'a [u8],
+    /// The typed view.
+    pub task: Task<'a>,
+    /// Annotations kept by the annotation filter (each with its raw JSON); `None` when the task
+    /// has no `annotations` (or `completions`) key.
+    pub annotations: Option<Vec<(&'a RawValue, Annotation<'a>)>>,
+    /// Whether the annotation filter removed some annotations.
+    pub annotations_filtered: bool,
+}
+
+impl<'a> TaskRecord<'a> {
+    /// Parses and filters one raw task. `Ok(None)` when the task filter drops it.
+    pub fn parse(
+        raw: &'a [u8],
+        gap: &'a [u8],
+        index: u64,
+        offset: u64,
+        opts: &ExportOptions,
+    ) -> Result<Option<Self>> {
+        let raw = std::str::from_utf8(raw).map_err(|e| {
+            Error::input("invalid UTF-8 in task", offset + e.valid_up_to() as u64)
+                .at_task(index, None)
+        })?;
+        let task = Task::parse(raw, offset).map_err(|e| e.at_task(index, None))?;
+        let id = || task.id_text();
+        if task.data.is_none() {
+            return Err(Error::input("task has no \"data\" object", offset).at_task(index, id()));
+        }
+        if let TaskFilter::Ids(ids) = &opts.task_filter {
+            let tid = task.id.map(|r| {
+                model::as_str(r)
+                    .map(Cow::into_owned)
+                    .unwrap_or_else(|| r.get().to_owned())
+            });
+            if !tid.is_some_and(|t| ids.contains(&t)) {
+                return Ok(None);
+            }
+        }
+        let mut annotations = task
+            .annotations()
+            .map_err(|e| model::json_error(raw, offset, &e).at_task(index, id()))?;
+        let mut filtered = false;
+        if let Some(list) = &mut annotations {
+            let f = opts.annotation_filter;
+            if f.is_active() {
+                let before = list.len();
+                list.retain(|(_, a)| {
+                    f.keeps(
+                        model::truthy(a.was_cancelled),
+                        model::truthy(a.ground_truth),
+                    )
+                });
+                filtered = list.len() != before;
+            }
+        }
+        if opts.task_filter == TaskFilter::Annotated
+            && annotations.as_ref().is_none_or(Vec::is_empty)
+        {
+            return Ok(None);
+        }
+        Ok(Some(TaskRecord {
+            index,
+            offset,
+            raw,
+            gap,
+            task,
+            annotations,
+            annotations_filtered: filtered,
+        }))
+    }
+
+    /// The task id as written (for messages).
+    pub fn id_text(&self) -> Option<String> {
+        self.task.id_text()
+    }
+
+    /// An error about this task.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::new(crate::ErrorKind::Input, message).at_task(self.index, self.id_text())
+    }
+
+    /// Label Studio's items: one per kept annotation, newest first (see [`items`]).
+    pub fn items<'t>(&'t self, config: Option<&'t LabelConfig>) -> Result<Vec<Item<'t, 'a>>> {
+        items(self, config)
+    }
+}
+
+/// The values one control produced in one annotation.
+#[derive(Debug)]
+pub struct OutputGroup<'t, 'a> {
+    /// The result's `from_name`.
+    pub from_name: &'t str,
+    /// The control tag (`RectangleLabels`, `Choices`, ...), or the result type when the config
+    /// is empty, or `chatmessage`.
+    pub control_type: &'t str,
+    /// The regions, in result order.
+    pub regions: Vec<&'t Region<'a>>,
+}
+
+/// One task × annotation, as every derived format sees it.
+#[derive(Debug)]
+pub struct Item<'t, 'a> {
+    /// The task.
+    pub task: &'t TaskRecord<'a>,
+    /// The annotation; `None` for a task without annotations.
+    pub annotation: Option<&'t Annotation<'a>>,
+    /// Outputs grouped by `from_name`, in order of first appearance.
+    pub outputs: Vec<OutputGroup<'t, 'a>>,
+}
+
+#[derive(PartialEq, PartialOrd)]
+enum SortKey<'x> {
+    Null,
+    Num(f64),
+    Str(Cow<'x, str>),
+}
+
+fn sort_key(raw: Option<&RawValue>) -> SortKey<'_> {
+    match raw {
+        None => SortKey::Null,
+        Some(r) => match r.get().as_bytes().first() {
+            Some(b'"') => SortKey::Str(model::as_str(r).unwrap_or_default()),
+            Some(b'-' | b'0'..=b'9') => SortKey::Num(model::as_f64(r).unwrap_or(0.0)),
+            _ => SortKey::Null,
+        },
+    }
+}
+
+/// Label Studio's task → items rule (`annotation_result_from_task`):
+/// - no annotation list: no items;
+/// - an empty list: one item without annotation;
+/// - cancelled/skipped annotations are dropped; if all were, no item;
+/// - the rest newest first by `created_at` (stable);
+/// - results are grouped by `from_name`, keeping only those whose `from_name` matches a control
+///   (or every result when the config is empty or absent, and chat messages).
+pub fn items<'t, 'a>(
+    rec: &'t TaskRecord<'a>,
+    config: Option<&'t LabelConfig>,
+) -> Result<Vec<Item<'t, 'a>>> {
+    let Some(list) = &rec.annotations else {
+        return Ok(Vec::new());
+    };
+    if list.is_empty() {
+        return Ok(vec![Item {
+            task: rec,
+            annotation: None,
+            outputs: Vec::new(),
+        }]);
+    }
+    let mut kept: Vec<&Annotation<'a>> = list
+        .iter()
+        .map(|(_, a)| a)
+        .filter(|a| !model::truthy(a.was_cancelled) && !model::truthy(a.skipped))
+        .collect();
+    kept.sort_by(|a, b| {
+        sort_key(b.created_at)
+            .partial_cmp(&sort_key(a.created_at))
+            .unwrap_or(Ordering::Equal)
+    });
+    let schema = config.filter(|c| !c.is_empty());
+    Ok(kept
+        .into_iter()
+        .map(|ann| {
+            let mut outputs: Vec<OutputGroup<'t, 'a>> = Vec::new();
+            for r in ann.result.iter().flatten() {
+                let Some(from) = r.from_name.as_deref() else {
+                    continue;
+                };
+                let control_type: &'t str = match schema {
+                    Some(cfg) => match cfg.control_for(from) {
+                        Some(c) => c.tag.as_str(),
+                        None if r.kind.as_deref() == Some("chatmessage") => "chatmessage",
+                        None => continue,
+                    },
+                    None => match r.kind.as_deref() {
+                        Some(k) => k,
+                        None => continue,
+                    },
+                };
+                match outputs.iter_mut().find(|g| g.from_name == from) {
+                    Some(g) => g.regions.push(r),
+                    None => outputs.push(OutputGroup {
+                        from_name: from,
+                        control_type,
+                        regions: vec![r],
+                    }),
+                }
+            }
+            Item {
+                task: rec,
+                annotation: Some(ann),
+                outputs,
+            }
+        })
+        .collect())
+}

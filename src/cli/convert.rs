@@ -1,0 +1,136 @@
+//! `exportkit convert INPUT --format NAME --out OUT [...]`.
+
+use super::progress::Bar;
+use super::{Failure, load_config};
+use exportkit::{
+    AnnotationFilter, Compat, ExportContext, ExportJob, ExportOptions, Input, Registry, Support,
+    Target, TaskFilter,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CompatArg {
+    /// Byte-identical to label-studio-sdk 2.1.2's converter.
+    LabelStudio,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Label Studio export: a JSON array of tasks, one task object, or NDJSON; `-` for stdin.
+    input: String,
+    /// Output format (case-insensitive); see `exportkit formats`.
+    #[arg(long, short)]
+    format: String,
+    /// Output directory (laid out like Label Studio's converter output), or a `.zip`.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// The project's label config (XML). Without it every result is kept as is.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Reproduce another converter byte for byte instead of the clean default.
+    #[arg(long, value_enum)]
+    compat: Option<CompatArg>,
+    /// Encoding threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Tasks per batch.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: u64,
+    /// Keep only tasks with at least one annotation (after --annotations).
+    #[arg(long)]
+    only_annotated: bool,
+    /// Keep only these task ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    task_ids: Vec<String>,
+    /// Keep only these annotations: any of usual, ground-truth, skipped (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = ["usual", "ground-truth", "skipped"])]
+    annotations: Vec<String>,
+    /// Write drafts as `[]` (JSON).
+    #[arg(long)]
+    no_drafts: bool,
+    /// Write predictions as `[]` (JSON).
+    #[arg(long)]
+    no_predictions: bool,
+    /// Leave out the header row (CSV, TSV).
+    #[arg(long)]
+    no_header: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let format = Registry::global().get(&args.format)?;
+    if args.only_annotated && !args.task_ids.is_empty() {
+        return Err(Failure::Usage(
+            "--only-annotated and --task-ids cannot be combined".into(),
+        ));
+    }
+    let config = args.config.as_deref().map(load_config).transpose()?;
+    if let Some(cfg) = &config {
+        if let Support::Unsupported(why) = format.supports(cfg) {
+            return Err(Failure::Export(
+                exportkit::Error::new(exportkit::ErrorKind::Unsupported, why)
+                    .with_format(format.info().name),
+            ));
+        }
+    }
+    let options = ExportOptions {
+        compat: if args.compat.is_some() {
+            Compat::LabelStudio
+        } else {
+            Compat::Clean
+        },
+        threads: args.threads,
+        batch_size: args.batch_size as usize,
+        task_filter: if args.only_annotated {
+            TaskFilter::Annotated
+        } else if !args.task_ids.is_empty() {
+            TaskFilter::Ids(args.task_ids.iter().map(|s| s.trim().to_owned()).collect())
+        } else {
+            TaskFilter::All
+        },
+        annotation_filter: AnnotationFilter {
+            usual: args.annotations.iter().any(|a| a == "usual"),
+            ground_truth: args.annotations.iter().any(|a| a == "ground-truth"),
+            skipped: args.annotations.iter().any(|a| a == "skipped"),
+        },
+        drafts: !args.no_drafts,
+        predictions: !args.no_predictions,
+        header: !args.no_header,
+    };
+    let input = if args.input == "-" {
+        Input::Stdin
+    } else {
+        Input::File(PathBuf::from(&args.input))
+    };
+    let ctx = ExportContext {
+        config: config.map(Arc::new),
+        options,
+    };
+    let mut job = ExportJob::new(format, ctx);
+    let bar = (!args.quiet).then(Bar::new).flatten().map(Arc::new);
+    if let Some(bar) = &bar {
+        job = job.observer(bar.clone());
+    }
+    let result = job.run(input, Target::from_path(&args.out));
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    let summary = result?;
+    if !args.quiet {
+        eprintln!(
+            "{}: {} of {} tasks, {} records -> {} ({} file{}) in {:.2} s",
+            summary.format,
+            summary.tasks_exported,
+            summary.tasks_read,
+            summary.records,
+            summary.output.display(),
+            summary.files.len(),
+            if summary.files.len() == 1 { "" } else { "s" },
+            summary.elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
+}
