@@ -1,1 +1,25 @@
-mod placeholder {}
+//! exportkit's integration tests: one binary, a module per area.
+#![allow(clippy::unwrap_used)]
+
+// The example plugin is linked in, as a third-party user would do it.
+use ndjson_plugin_example as _;
+
+/// Shared helpers: running exports, comparing trees.
+mod util;
+
+/// Golden files: compat output byte-identical to the real Label Studio converter, and the
+/// reviewed clean output.
+mod golden;
+
+/// Malformed inputs: exit code 1, one-line error with a position, nothing left behind.
+mod bad_inputs;
+
+/// The CLI: listing, usage errors, zip output, filters, stdin.
+mod cli;
+
+/// The registry: exact built-in names, plugins, duplicates, unknown names.
+mod registry;
+
+/// Property tests: determinism across thread counts and batch sizes, CSV quoting round trips,
+/// lossless JSON pass-through.
+mod properties;

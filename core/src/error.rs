@@ -34,7 +34,10 @@ pub enum ErrorKind {
 /// `Display` renders one line, e.g.
 /// `JSON_MIN: task #12 (id 345) at byte 1024: expected a task object`.
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     format: Option<String>,
@@ -47,7 +50,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             format: None,
@@ -55,7 +58,7 @@ impl Error {
             task_id: None,
             offset: None,
             source: None,
-        }
+        }))
     }
 
     /// An input error (malformed export) at a byte offset.
@@ -66,86 +69,86 @@ impl Error {
     /// A format (plugin) error wrapping any error.
     pub fn format_error(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         let mut e = Error::new(ErrorKind::Format, source.to_string());
-        e.source = Some(Box::new(source));
+        e.0.source = Some(Box::new(source));
         e
     }
 
     /// An I/O error on `path`.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         let mut e = Error::new(ErrorKind::Io, format!("{}: {source}", path.display()));
-        e.source = Some(Box::new(source));
+        e.0.source = Some(Box::new(source));
         e
     }
 
     /// Sets the format name (kept if already set).
     pub fn with_format(mut self, format: &str) -> Self {
-        self.format.get_or_insert_with(|| format.to_owned());
+        self.0.format.get_or_insert_with(|| format.to_owned());
         self
     }
 
     /// Sets the task index (0-based position in the input) and id (kept if already set).
     pub fn at_task(mut self, index: u64, id: Option<String>) -> Self {
-        self.task_index.get_or_insert(index);
-        if self.task_id.is_none() {
-            self.task_id = id;
+        self.0.task_index.get_or_insert(index);
+        if self.0.task_id.is_none() {
+            self.0.task_id = id;
         }
         self
     }
 
     /// Sets the byte offset in the input (kept if already set).
     pub fn at_offset(mut self, offset: u64) -> Self {
-        self.offset.get_or_insert(offset);
+        self.0.offset.get_or_insert(offset);
         self
     }
 
     /// The kind of error.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message without context.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The format the error happened in, if known.
     pub fn format(&self) -> Option<&str> {
-        self.format.as_deref()
+        self.0.format.as_deref()
     }
 
     /// The 0-based index of the task in the input, if known.
     pub fn task_index(&self) -> Option<u64> {
-        self.task_index
+        self.0.task_index
     }
 
     /// The task id as written in the input, if known.
     pub fn task_id(&self) -> Option<&str> {
-        self.task_id.as_deref()
+        self.0.task_id.as_deref()
     }
 
     /// The byte offset in the input, if known.
     pub fn offset(&self) -> Option<u64> {
-        self.offset
+        self.0.offset
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(format) = &self.format {
+        if let Some(format) = &self.0.format {
             write!(f, "{format}: ")?;
         }
-        if let Some(i) = self.task_index {
+        if let Some(i) = self.0.task_index {
             write!(f, "task #{i}")?;
-            if let Some(id) = &self.task_id {
+            if let Some(id) = &self.0.task_id {
                 write!(f, " (id {id})")?;
             }
-            f.write_str(if self.offset.is_some() { " " } else { ": " })?;
+            f.write_str(if self.0.offset.is_some() { " " } else { ": " })?;
         }
-        if let Some(o) = self.offset {
+        if let Some(o) = self.0.offset {
             write!(f, "at byte {o}: ")?;
         }
         // Keep it one line whatever the message holds.
-        for (i, line) in self.message.lines().enumerate() {
+        for (i, line) in self.0.message.lines().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -157,7 +160,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }

@@ -162,7 +162,7 @@ pub fn truthy(raw: Option<&RawValue>) -> bool {
     match s.as_bytes().first() {
         None | Some(b'n') | Some(b'f') => false,
         Some(b'"') => s.len() > 2,
-        Some(b'[') | Some(b'{') => s[1..s.len() - 1].trim().len() > 0,
+        Some(b'[') | Some(b'{') => !s[1..s.len() - 1].trim().is_empty(),
         Some(_) => s.parse::<f64>().map(|v| v != 0.0).unwrap_or(true),
     }
 }
@@ -245,7 +245,7 @@ fn line_col_to_offset(s: &str, line: usize, col: usize) -> usize {
             None => break,
         }
     }
-    (start + col.saturating_sub(1)).min(s.len())
+    (start + col).min(s.len())
 }
 
 #[cfg(test)]
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn json_errors_carry_byte_offsets() {
         let e = Task::parse("{\"id\": 1,\n \"data\": [}", 100).unwrap_err();
-        assert_eq!(e.offset(), Some(100 + 20));
+        assert_eq!(e.offset(), Some(100 + 19), "points at the `[`");
         assert!(e.message().starts_with("invalid task JSON: "), "{e}");
     }
 }

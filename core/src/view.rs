@@ -158,10 +158,8 @@ impl Pretty<'_> {
 
     /// Writes the result as JSON at the writer's position.
     pub fn write(&self, w: &mut JsonWriter<'_>) -> Result<()> {
-        if self.single {
-            if let Some(e) = self.elems.first() {
-                return write_elem(w, e);
-            }
+        if let (true, Some(e)) = (self.single, self.elems.first()) {
+            return write_elem(w, e);
         }
         w.begin_array();
         for e in &self.elems {

@@ -68,13 +68,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let config = args.config.as_deref().map(load_config).transpose()?;
-    if let Some(cfg) = &config {
-        if let Support::Unsupported(why) = format.supports(cfg) {
-            return Err(Failure::Export(
-                exportkit::Error::new(exportkit::ErrorKind::Unsupported, why)
-                    .with_format(format.info().name),
-            ));
-        }
+    if let Some(Support::Unsupported(why)) = config.as_ref().map(|cfg| format.supports(cfg)) {
+        return Err(Failure::Export(
+            exportkit::Error::new(exportkit::ErrorKind::Unsupported, why)
+                .with_format(format.info().name),
+        ));
     }
     let options = ExportOptions {
         compat: if args.compat.is_some() {

@@ -57,10 +57,9 @@ fn json_str(s: &str) -> String {
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let config = args.config.as_deref().map(load_config).transpose()?;
-    let ls_supported = match &config {
-        Some(c) => Some(c.ls_supported_formats().map_err(|e| e.to_string())),
-        None => None,
-    };
+    let ls_supported = config
+        .as_ref()
+        .map(|c| c.ls_supported_formats().map_err(|e| e.to_string()));
     let registry = Registry::global();
     let mut rows: Vec<Row> = registry
         .iter()

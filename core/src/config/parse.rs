@@ -71,6 +71,7 @@ struct Builder {
     variables: Vec<String>,
     /// The `name` attribute of each open element, root first.
     stack: Vec<Option<String>>,
+    ns_diag: NsDiag,
 }
 
 /// Where we are relative to the root element.
@@ -91,6 +92,24 @@ impl Builder {
         let mut seen_doctype = false;
         loop {
             let at = base + reader.buffer_position();
+            if phase == Phase::Epilog {
+                // libxml2's xmlParseMisc: only blanks, comments and PIs may follow the root
+                let pos = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+                let rest = body.get(pos..).unwrap_or("");
+                let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+                if !trimmed.is_empty() && !trimmed.starts_with("<!--") && !trimmed.starts_with("<?")
+                {
+                    if self.ns_diag.seen_error {
+                        // quirk: after a namespace error libxml2 stops here without failing
+                        return self.ns_diag.outcome();
+                    }
+                    let at = at + (rest.len() - trimmed.len()) as u64;
+                    return Err(ConfigError::malformed(
+                        at,
+                        "extra content at the end of the document",
+                    ));
+                }
+            }
             let event = reader.read_event().map_err(|e| {
                 ConfigError::malformed(base + reader.error_position(), e.to_string())
             })?;
@@ -151,8 +170,7 @@ impl Builder {
                             "XML declaration allowed only at the start of the document",
                         ));
                     }
-                    d.version()
-                        .map_err(|e| ConfigError::malformed(at, e.to_string()))?;
+                    check_decl(&d).map_err(|m| ConfigError::malformed(at, m))?;
                 }
                 Event::PI(pi) => {
                     let target = pi.target();
@@ -180,7 +198,7 @@ impl Builder {
                             at,
                             "premature end of data: unclosed element",
                         )),
-                        Phase::Epilog => Ok(()),
+                        Phase::Epilog => self.ns_diag.outcome(),
                     };
                 }
             }
@@ -201,15 +219,16 @@ impl Builder {
                 limit: MAX_DEPTH,
             });
         }
+        check_tag_syntax(e, at)?;
+        check_ns_decls(e, at, &mut self.ns_diag)?;
         let qname = e.name();
-        if !xml::is_name(qname.as_ref()) {
-            return Err(ConfigError::malformed(
-                at,
-                format!("invalid element name {:?}", qname.as_ref()),
-            ));
-        }
-        let tag = expanded(reader.resolver().resolve_element(qname), qname.as_ref(), at)?;
-        let attrs = attributes(reader, e, at)?;
+        let tag = expanded(
+            reader.resolver().resolve_element(qname),
+            qname.as_ref(),
+            at,
+            &mut self.ns_diag,
+        );
+        let attrs = attributes(reader, e, at, &mut self.ns_diag)?;
         let get = |k: &str| super::model::attr(&attrs, k);
         let truthy = |k: &str| get(k).filter(|v| !v.is_empty());
         let name_attr = get("name").map(str::to_string);
@@ -376,58 +395,188 @@ fn content_outside_root(phase: Phase) -> &'static str {
     }
 }
 
-/// lxml's name for an element or attribute: `local`, or `{namespace}local`.
+/// libxml2's non-fatal namespace diagnostics. lxml rejects the document only when the *last*
+/// diagnostic of the parse is an error, so a later warning ("xmlns: URI .. is not absolute")
+/// forgives an earlier namespace error. `pending` is the first error since the last warning.
+/// Also, once any namespace error happened, libxml2 ignores extra content after the root.
+#[derive(Default)]
+struct NsDiag {
+    pending: Option<(u64, String)>,
+    seen_error: bool,
+}
+
+impl NsDiag {
+    fn outcome(&mut self) -> Result<(), ConfigError> {
+        match self.pending.take() {
+            Some((at, message)) => Err(ConfigError::malformed(at, message)),
+            None => Ok(()),
+        }
+    }
+
+    fn error(&mut self, at: u64, message: String) {
+        self.seen_error = true;
+        if self.pending.is_none() {
+            self.pending = Some((at, message));
+        }
+    }
+
+    fn warning(&mut self) {
+        self.pending = None;
+    }
+}
+
+/// lxml's name for an element or attribute: `local`, or `{namespace}local`; with an undefined
+/// prefix, the name as written (and a namespace error).
 fn expanded(
     (ns, local): (ResolveResult<'_>, quick_xml::name::LocalName<'_>),
     qname: &str,
     at: u64,
-) -> Result<String, ConfigError> {
+    diag: &mut NsDiag,
+) -> String {
+    let mut parts = qname.split(':');
+    let valid_qname = match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), None, _) => !a.is_empty(),
+        (Some(a), Some(b), None) => !a.is_empty() && !b.is_empty(),
+        _ => false,
+    };
+    if !valid_qname {
+        diag.error(at, format!("failed to parse QName {qname:?}"));
+        return qname.to_string();
+    }
     match ns {
-        ResolveResult::Bound(ns) => Ok(format!("{{{}}}{}", ns.as_ref(), local.as_ref())),
-        ResolveResult::Unbound => Ok(local.as_ref().to_string()),
-        ResolveResult::Unknown(prefix) => Err(ConfigError::malformed(
-            at,
-            format!("namespace prefix {prefix:?} of {qname:?} is not defined"),
-        )),
+        ResolveResult::Bound(ns) => {
+            // quick-xml binds the raw attribute text; lxml the parsed value
+            let uri = xml::normalize_attr(ns.as_ref()).unwrap_or_else(|_| ns.as_ref().to_string());
+            format!("{{{uri}}}{}", local.as_ref())
+        }
+        ResolveResult::Unbound => local.as_ref().to_string(),
+        ResolveResult::Unknown(prefix) => {
+            diag.error(
+                at,
+                format!("namespace prefix {prefix:?} of {qname:?} is not defined"),
+            );
+            qname.to_string()
+        }
     }
 }
 
+/// Namespace declarations of a start tag, checked like libxml2 (in attribute order).
+fn check_ns_decls(e: &BytesStart<'_>, at: u64, diag: &mut NsDiag) -> Result<(), ConfigError> {
+    for a in e.attributes().with_checks(true) {
+        let a = a.map_err(|err| ConfigError::malformed(at, format!("bad attribute: {err}")))?;
+        let key = a.key.as_ref();
+        if key != "xmlns" && !key.starts_with("xmlns:") {
+            continue;
+        }
+        let uri = xml::normalize_attr(&a.value).map_err(|(_, m)| ConfigError::malformed(at, m))?;
+        match (key == "xmlns", uri.is_empty(), xml::uri_kind(&uri)) {
+            (true, true, _) => {}
+            (false, true, _) => {
+                diag.error(at, format!("{key}: empty XML namespace is not allowed"))
+            }
+            (_, false, None) => diag.error(at, format!("{key}: {uri:?} is not a valid URI")),
+            (true, false, Some(false)) => diag.warning(), // "xmlns: URI .. is not absolute"
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The element's attributes as lxml's `attrib` dict: expanded names, normalised values,
-/// namespace declarations left out. Duplicates are an error.
+/// namespace declarations left out. A literal duplicate is fatal; two prefixes for one
+/// namespace URI are a namespace error (the first value is kept).
 fn attributes(
     reader: &NsReader<&[u8]>,
     e: &BytesStart<'_>,
     at: u64,
+    diag: &mut NsDiag,
 ) -> Result<Vec<(String, String)>, ConfigError> {
     let mut out: Vec<(String, String)> = Vec::new();
     for a in e.attributes().with_checks(true) {
         let a = a.map_err(|err| ConfigError::malformed(at, format!("bad attribute: {err}")))?;
         let key = a.key.as_ref();
-        if !xml::is_name(key) {
-            return Err(ConfigError::malformed(
-                at,
-                format!("invalid attribute name {key:?}"),
-            ));
-        }
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
         let name = if key.contains(':') {
-            expanded(reader.resolver().resolve_attribute(a.key), key, at)?
+            expanded(reader.resolver().resolve_attribute(a.key), key, at, diag)
         } else {
             key.to_string()
         };
         let value =
             xml::normalize_attr(&a.value).map_err(|(_, m)| ConfigError::malformed(at, m))?;
         if out.iter().any(|(k, _)| *k == name) {
-            return Err(ConfigError::malformed(
-                at,
-                format!("attribute {name:?} redefined"),
-            ));
+            diag.error(at, format!("namespaced attribute {name:?} redefined"));
+            continue;
         }
         out.push((name, value));
     }
     Ok(out)
+}
+
+/// Lexical checks of a start tag that are fatal in libxml2.
+fn check_tag_syntax(e: &BytesStart<'_>, at: u64) -> Result<(), ConfigError> {
+    let qname = e.name();
+    if !xml::is_name(qname.as_ref()) {
+        return Err(ConfigError::malformed(
+            at,
+            format!("invalid element name {:?}", qname.as_ref()),
+        ));
+    }
+    if !xml::attrs_separated(e.attributes_raw()) {
+        return Err(ConfigError::malformed(
+            at,
+            "attributes must be separated by whitespace",
+        ));
+    }
+    for a in e.attributes().with_checks(true) {
+        let a = a.map_err(|err| ConfigError::malformed(at, format!("bad attribute: {err}")))?;
+        if !xml::is_name(a.key.as_ref()) {
+            return Err(ConfigError::malformed(
+                at,
+                format!("invalid attribute name {:?}", a.key.as_ref()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The XML declaration as libxml2 accepts it: `version="1.x"`, then optionally `encoding`
+/// and `standalone="yes|no"`, in that order. (lxml refuses `encoding` for a Python `str`;
+/// it is accepted here.)
+fn check_decl(d: &quick_xml::events::BytesDecl<'_>) -> Result<(), String> {
+    let version = d.version().map_err(|e| e.to_string())?;
+    let ok_version = version
+        .strip_prefix("1.")
+        .is_some_and(|minor| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()));
+    if !ok_version {
+        return Err(format!("unsupported XML version {version:?}"));
+    }
+    let content = BytesStart::from_content(d.as_ref(), 3);
+    if !xml::attrs_separated(content.attributes_raw()) {
+        return Err("XML declaration attributes must be separated by whitespace".into());
+    }
+    let mut expect = ["encoding", "standalone"].iter();
+    for a in content.attributes().with_checks(true).skip(1) {
+        let a = a.map_err(|e| format!("bad XML declaration: {e}"))?;
+        let key = a.key.as_ref();
+        if !expect.any(|k| *k == key) {
+            return Err(format!("parsing XML declaration: unexpected {key:?}"));
+        }
+        let v = a.value.as_ref();
+        let valid = match key {
+            "standalone" => v == "yes" || v == "no",
+            _ => {
+                v.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            }
+        };
+        if !valid {
+            return Err(format!("bad {key} value {v:?} in XML declaration"));
+        }
+    }
+    Ok(())
 }
 
 /// LS `has_variable`: the whole value is `$` followed by ASCII letters or `_` (no digits).

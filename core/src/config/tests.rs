@@ -701,23 +701,28 @@ fn differential_dump_tmp() {
     let from = [
         "a",
         "b",
-        "c",
         "x_0",
         "x_",
         "a_1",
-        "a_{{idx}}",
-        "l.1",
-        "lX1",
-        "i",
+        "aa",
+        "x5",
+        "a_0",
+        "b_0",
+        "ab",
+        "A",
+        "a.b",
+        "a\nb",
         "",
         "xa",
+        "x_{{idx}}",
+        "é",
     ];
     let mut out = Vec::new();
     for c in &cfgs {
         let cfg = match LabelConfig::parse(c) {
             Ok(cfg) => cfg,
-            Err(_) => {
-                out.push(json!({"error": true}));
+            Err(e) => {
+                out.push(json!({"error": e.to_string()}));
                 continue;
             }
         };

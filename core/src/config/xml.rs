@@ -113,6 +113,152 @@ pub(crate) fn normalize_attr(raw: &str) -> Result<String, (usize, String)> {
     Ok(out)
 }
 
+/// Whether every quoted attribute value in the raw attribute text of a tag is followed by
+/// whitespace or the end of the tag (`a="1"b="2"` is an error in XML; quick-xml accepts it).
+pub(crate) fn attrs_separated(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match quote {
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            Some(q) if c == q => {
+                quote = None;
+                if let Some(n) = b.get(i + 1)
+                    && !matches!(n, b' ' | b'\t' | b'\n' | b'\r' | b'/')
+                {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Parses `s` as an RFC 3986 URI reference, as libxml2 checks namespace names: `None` if
+/// invalid, else whether it is absolute (has a scheme).
+pub(crate) fn uri_kind(s: &str) -> Option<bool> {
+    if !is_uri_reference(s) {
+        return None;
+    }
+    let head_end = s.find(['/', '?', '#']).unwrap_or(s.len());
+    Some(s.get(..head_end).is_some_and(|h| h.contains(':')))
+}
+
+/// An RFC 3986 URI reference, checked like libxml2's `xmlParseURIReference` (which also
+/// accepts `[`/`]` in a fragment).
+pub(crate) fn is_uri_reference(s: &str) -> bool {
+    // split off fragment and query
+    let (rest, fragment) = match s.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (s, None),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let pchars_ok = |part: &str, extra: &[u8]| pct_ok(part, |c| is_pchar(c) || extra.contains(&c));
+    if !fragment.is_none_or(|f| pchars_ok(f, b"/?[]")) || !query.is_none_or(|q| pchars_ok(q, b"/?"))
+    {
+        return false;
+    }
+    // scheme: a ':' before the first '/'
+    let head_end = rest.find('/').unwrap_or(rest.len());
+    let rest = match rest.get(..head_end).and_then(|h| h.find(':')) {
+        Some(colon) => {
+            let scheme = rest.get(..colon).unwrap_or("").as_bytes();
+            let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                && scheme
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+            if !ok {
+                return false;
+            }
+            rest.get(colon + 1..).unwrap_or("")
+        }
+        None => rest,
+    };
+    let path = match rest.strip_prefix("//") {
+        Some(after) => {
+            let end = after.find('/').unwrap_or(after.len());
+            let authority = after.get(..end).unwrap_or("");
+            if !authority_ok(authority) {
+                return false;
+            }
+            after.get(end..).unwrap_or("")
+        }
+        None => rest,
+    };
+    pchars_ok(path, b"/")
+}
+
+fn is_unreserved(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
+}
+
+fn is_sub_delim(c: u8) -> bool {
+    b"!$&'()*+,;=".contains(&c)
+}
+
+fn is_pchar(c: u8) -> bool {
+    is_unreserved(c) || is_sub_delim(c) || c == b':' || c == b'@'
+}
+
+/// Every byte is allowed by `ok` or starts a `%XX` escape.
+fn pct_ok(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = |k: usize| b.get(i + k).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(1) && hex(2)) {
+                return false;
+            }
+            i += 3;
+        } else if ok(c) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// `[userinfo "@"] host [":" port]`, host a reg-name or a bracketed IP literal.
+fn authority_ok(a: &str) -> bool {
+    let (userinfo, hostport) = match a.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, a),
+    };
+    if !userinfo.is_none_or(|u| pct_ok(u, |c| is_unreserved(c) || is_sub_delim(c) || c == b':')) {
+        return false;
+    }
+    let (host, port) = if let Some(lit) = hostport.strip_prefix('[') {
+        let Some((inside, after)) = lit.split_once(']') else {
+            return false;
+        };
+        if inside.is_empty()
+            || !inside
+                .bytes()
+                .all(|c| is_unreserved(c) || is_sub_delim(c) || c == b':')
+        {
+            return false;
+        }
+        match after.strip_prefix(':') {
+            Some(p) => ("", Some(p)),
+            None if after.is_empty() => ("", None),
+            None => return false,
+        }
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    pct_ok(host, |c| is_unreserved(c) || is_sub_delim(c))
+        && port.is_none_or(|p| p.bytes().all(|c| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +288,46 @@ mod tests {
         assert_eq!(find_bad_char("ab\u{1}"), Some((2, '\u{1}')));
         assert_eq!(find_bad_char("a\u{FFFF}"), Some((1, '\u{FFFF}')));
         assert_eq!(find_bad_char("a\u{FFFD}"), None);
+    }
+
+    #[test]
+    fn attribute_separation() {
+        assert!(attrs_separated(r#" a="1" b='2' "#));
+        assert!(attrs_separated(r#" a="1"/"#));
+        assert!(attrs_separated(r#" a="x'y""#));
+        assert!(!attrs_separated(r#" a="1"b="2""#));
+    }
+
+    #[test]
+    fn uri_references_like_libxml2() {
+        for ok in [
+            "",
+            "x",
+            "urn:x",
+            "a:b:c",
+            "http://[::1]/",
+            "#frag",
+            "http://e.com/%20",
+        ] {
+            assert!(is_uri_reference(ok), "{ok}");
+        }
+        for bad in [
+            "a b",
+            "$http://e.com",
+            "h>ttp://e",
+            "http://e.com/%zz",
+            "http://e.com/{x}",
+            "1a:b",
+            "é",
+            "a\\b",
+            "a|b",
+            "a\"b",
+        ] {
+            assert!(!is_uri_reference(bad), "{bad}");
+        }
+        assert_eq!(uri_kind("rel"), Some(false));
+        assert_eq!(uri_kind("urn:x"), Some(true));
+        assert_eq!(uri_kind("a b"), None);
     }
 
     #[test]

@@ -196,6 +196,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str, style: &JsonStyle) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

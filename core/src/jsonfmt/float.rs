@@ -35,7 +35,109 @@ impl std::fmt::Write for StackBuf {
 
 impl Digits {
     /// `v` must be finite; its sign is ignored.
+    #[inline]
     fn of(v: f64) -> Digits {
+        Digits::exact_small(v).unwrap_or_else(|| Digits::via_fmt(v))
+    }
+
+    /// Shortest digits by exact integer arithmetic, for values below 2^52 whose shortest form has
+    /// at most 22 fraction digits (roughly 1e-6 ≤ |v| < 4.5e15, the bulk of real data); `None`
+    /// elsewhere. For each count `e` of fraction digits, from 0 up, the decimals `X / 10^e` inside
+    /// v's rounding interval are found with shifts; the first `e` that has one gives the shortest
+    /// length, and `X = round_half_even(v * 10^e)` is the closest candidate, as CPython picks.
+    fn exact_small(v: f64) -> Option<Digits> {
+        let bits = v.abs().to_bits();
+        let (ef, frac) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
+        // Normal, not a power of two (asymmetric interval), and v = m / 2^s with s >= 1.
+        if ef == 0 || frac == 0 || ef >= 1075 {
+            return None;
+        }
+        let m = u128::from(frac | (1 << 52));
+        let s = 1075 - ef as u32;
+        let k = s + 1;
+        if k >= 128 {
+            return None;
+        }
+        let even = m.is_multiple_of(2);
+        let mask = (1u128 << k) - 1;
+        // Candidates X with lo <= X * 2^k <= hi (strict unless m is even), lo/hi = (2m ∓ 1) * 10^e.
+        let bounds = |e: usize| {
+            let (lo, hi) = ((2 * m - 1) * POW10[e], (2 * m + 1) * POW10[e]);
+            let x_lo = if even {
+                (lo >> k) + u128::from(lo & mask != 0)
+            } else {
+                (lo >> k) + 1
+            };
+            let x_hi = if even || hi & mask != 0 {
+                hi >> k
+            } else {
+                (hi >> k) - 1
+            };
+            (x_lo, x_hi)
+        };
+        // Having a candidate is monotone in e (X works, so does 10 X): binary search the least e.
+        let (x_lo, x_hi) = bounds(22);
+        if x_lo > x_hi {
+            return None;
+        }
+        let (mut lo_e, mut hi_e, mut found) = (0usize, 22usize, (x_lo, x_hi));
+        while lo_e < hi_e {
+            let mid = (lo_e + hi_e) / 2;
+            let b = bounds(mid);
+            if b.0 <= b.1 {
+                hi_e = mid;
+                found = b;
+            } else {
+                lo_e = mid + 1;
+            }
+        }
+        let e = hi_e;
+        let (x_lo, x_hi) = if found == (x_lo, x_hi) && e != 22 {
+            bounds(e)
+        } else {
+            found
+        };
+        // Closest candidate: round(m * 10^e / 2^s), ties to even.
+        let num = m * POW10[e];
+        let mut x = num >> s;
+        let rem = num & ((1u128 << s) - 1);
+        let half = 1u128 << (s - 1);
+        if rem > half || rem == half && x % 2 == 1 {
+            x += 1;
+        }
+        if x < x_lo || x > x_hi {
+            return None;
+        }
+        let mut x = u64::try_from(x).ok()?;
+        let mut scale = -(e as i32);
+        while x != 0 && x.is_multiple_of(10) {
+            x /= 10;
+            scale += 1;
+        }
+        let mut d = Digits {
+            buf: [0; 32],
+            len: 0,
+            exp: 0,
+        };
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        while x != 0 {
+            i -= 1;
+            tmp[i] = b'0' + (x % 10) as u8;
+            x /= 10;
+        }
+        let n = tmp.len() - i;
+        if n == 0 {
+            return None;
+        }
+        d.buf[..n].copy_from_slice(&tmp[i..]);
+        d.len = n;
+        d.exp = scale + n as i32 - 1;
+        Some(d)
+    }
+
+    /// Shortest digits from Rust's `{:e}` (shortest round-trip), with CPython's tie rule applied.
+    fn via_fmt(v: f64) -> Digits {
         let mut sci = StackBuf {
             buf: [0; 32],
             len: 0,
@@ -159,11 +261,15 @@ fn push_zeros(out: &mut Vec<u8>, mut n: usize) {
 
 /// Lays out a finite value as Python/ujson do; `pad_exp` pads the exponent to two digits (Python).
 fn write_finite(out: &mut Vec<u8>, v: f64, pad_exp: bool) {
-    let d = Digits::of(v);
+    layout(out, v.is_sign_negative(), &Digits::of(v), pad_exp);
+}
+
+/// Writes `±d1.d2…dn × 10^exp` in decimal notation for `-4 <= exp < 16`, else in exponent notation.
+fn layout(out: &mut Vec<u8>, neg: bool, d: &Digits, pad_exp: bool) {
     let digits = d.digits();
     let n = digits.len();
     out.reserve(n + 24);
-    if v.is_sign_negative() {
+    if neg {
         out.push(b'-');
     }
     let exp = d.exp;
@@ -197,6 +303,150 @@ fn write_finite(out: &mut Vec<u8>, v: f64, pad_exp: bool) {
             out.push(b'0');
         }
         write_u64(out, u64::from(e));
+    }
+}
+
+/// Powers of ten that fit comfortably in a `u128` (up to 10^22).
+const POW10: [u128; 23] = {
+    let mut t = [1u128; 23];
+    let mut i = 1;
+    while i < 23 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// A JSON float literal split into sign, significant digits (no leading/trailing zeros) and the
+/// power of ten of the last digit: `±sig × 10^e10`.
+struct Literal {
+    neg: bool,
+    digits: Digits,
+    sig: u64,
+    e10: i32,
+}
+
+impl Literal {
+    /// Splits a JSON number literal; `None` for anything unusual (more than 17 significant digits,
+    /// huge exponents, bad syntax), which then takes the general path.
+    fn parse(lit: &str) -> Option<Literal> {
+        let b = lit.as_bytes();
+        let neg = b.first() == Some(&b'-');
+        let digits_from = |mut i: usize| {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        let int_start = usize::from(neg);
+        let mut i = digits_from(int_start);
+        let int = b.get(int_start..i)?;
+        if int.is_empty() {
+            return None;
+        }
+        let mut frac: &[u8] = &[];
+        if b.get(i) == Some(&b'.') {
+            let end = digits_from(i + 1);
+            frac = b.get(i + 1..end)?;
+            i = end;
+        }
+        let mut exp: i32 = 0;
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            let eneg = b.get(i) == Some(&b'-');
+            if let Some(b'-' | b'+') = b.get(i) {
+                i += 1;
+            }
+            let end = digits_from(i);
+            let e = b.get(i..end)?;
+            if e.is_empty() || e.len() > 6 {
+                return None;
+            }
+            for &c in e {
+                exp = exp * 10 + i32::from(c - b'0');
+            }
+            if eneg {
+                exp = -exp;
+            }
+            i = end;
+        }
+        if i != b.len() {
+            return None;
+        }
+        // Significant digits: int ++ frac without leading zeros, then without trailing zeros.
+        let lead = |s: &[u8]| s.iter().take_while(|&&c| c == b'0').count();
+        let (int_sig, frac_sig) = match lead(int) {
+            n if n == int.len() => (&int[n..], &frac[lead(frac)..]),
+            n => (&int[n..], frac),
+        };
+        let mut d = Digits {
+            buf: [0; 32],
+            len: int_sig.len() + frac_sig.len(),
+            exp: 0,
+        };
+        d.buf.get_mut(..int_sig.len())?.copy_from_slice(int_sig);
+        d.buf
+            .get_mut(int_sig.len()..d.len)?
+            .copy_from_slice(frac_sig);
+        let mut trailing_zeros = 0;
+        while d.len > 0 && d.buf[d.len - 1] == b'0' {
+            d.len -= 1;
+            trailing_zeros += 1;
+        }
+        if d.len > 17 {
+            return None;
+        }
+        let mut sig: u64 = 0;
+        for &c in d.digits() {
+            sig = sig * 10 + u64::from(c - b'0');
+        }
+        let e10 = exp - frac.len() as i32 + trailing_zeros;
+        d.exp = e10 + d.len as i32 - 1;
+        Some(Literal {
+            neg,
+            digits: d,
+            sig,
+            e10,
+        })
+    }
+
+    /// Whether these digits are exactly the shortest round-trip digits of `v` (its `repr`), checked
+    /// with exact integer arithmetic where it fits in `u128`; `false` means "not known".
+    fn is_shortest_of(&self, v: f64) -> bool {
+        let bits = v.abs().to_bits();
+        let (ef, frac) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
+        // Normal, not a power of two (whose rounding interval is asymmetric).
+        if ef == 0 || frac == 0 {
+            return false;
+        }
+        let m = u128::from(frac | (1 << 52));
+        let q = ef as i32 - 1075;
+        let (s, e) = (-q, -self.e10);
+        if !(0..=66).contains(&s) || !(1..=22).contains(&e) {
+            return false;
+        }
+        // Scale everything by 2^(s+1) * 10^e: a decimal X * 10^-e becomes X << (s+1), v becomes
+        // 2m * 10^e, its rounding interval's ends (2m ± 1) * 10^e, half a unit of the last digit 2^s.
+        let p = POW10[e as usize];
+        let (lo, hi, mid) = ((2 * m - 1) * p, (2 * m + 1) * p, 2 * m * p);
+        let scaled = |x: u64| u128::from(x) << (s + 1);
+        let inside = |x: u64| {
+            let a = scaled(x);
+            if m.is_multiple_of(2) {
+                lo <= a && a <= hi
+            } else {
+                lo < a && a < hi
+            }
+        };
+        // No shorter decimal round-trips (if one did, one of these two would)...
+        let shorter = self.sig / 10 * 10;
+        if inside(shorter) || inside(shorter + 10) {
+            return false;
+        }
+        // ...and no other decimal of this length is closer to v.
+        let diff = scaled(self.sig).abs_diff(mid);
+        let half = 1u128 << s;
+        diff < half || diff == half && self.sig.is_multiple_of(2)
     }
 }
 
@@ -269,10 +519,29 @@ pub(crate) fn write_number_classified(
     match style {
         NumberStyle::Verbatim => out.extend_from_slice(lit.as_bytes()),
         _ if !is_float => write_py_int(out, lit),
-        NumberStyle::Ujson | NumberStyle::Python => match lit.parse::<f64>() {
-            Ok(v) if v.is_finite() => write_finite(out, v, style == NumberStyle::Python),
-            _ => out.extend_from_slice(lit.as_bytes()),
-        },
+        NumberStyle::Ujson | NumberStyle::Python => {
+            let pad = style == NumberStyle::Python;
+            let parsed = Literal::parse(lit);
+            if let Some(l) = &parsed {
+                if l.sig == 0 {
+                    out.extend_from_slice(if l.neg { b"-0.0" } else { b"0.0" });
+                    return;
+                }
+                // Up to 15 significant digits in the normal range always survive the round trip
+                // (DBL_DIG), so they are the shortest repr as they stand.
+                if l.digits.len <= 15 && (-300..=300).contains(&l.digits.exp) {
+                    layout(out, l.neg, &l.digits, pad);
+                    return;
+                }
+            }
+            match lit.parse::<f64>() {
+                Ok(v) if v.is_finite() => match parsed {
+                    Some(l) if l.is_shortest_of(v) => layout(out, l.neg, &l.digits, pad),
+                    _ => write_finite(out, v, pad),
+                },
+                _ => out.extend_from_slice(lit.as_bytes()),
+            }
+        }
     }
 }
 
@@ -302,6 +571,7 @@ pub fn write_i64(out: &mut Vec<u8>, v: i64) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::excessive_precision)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -509,6 +779,60 @@ mod tests {
             prop_assume!(v.is_finite());
             let s = uj(v);
             prop_assert_eq!(s.parse::<f64>().unwrap().to_bits(), bits, "{}", s);
+        }
+
+        /// The literal fast paths (digits reused as written) agree with formatting the parsed value.
+        #[test]
+        fn literal_paths_agree_with_value_paths(
+            v in any::<f64>(),
+            prec in 0usize..20,
+            form in 0u8..4,
+            zeros in 0usize..3,
+        ) {
+            prop_assume!(v.is_finite());
+            let mut lit = match form {
+                0 => format!("{v:.prec$e}"),
+                1 => format!("{v:e}"),
+                2 => format!("{v}"),
+                _ => format!("{:.prec$}", v % 1e6),
+            };
+            if !lit.contains('e') && !lit.contains('.') {
+                lit.push_str(".0");
+            }
+            if let Some(pos) = lit.find('e') {
+                lit.insert_str(pos, &"0".repeat(if lit[..pos].contains('.') { zeros } else { 0 }));
+            } else {
+                lit.push_str(&"0".repeat(zeros));
+            }
+            let parsed: f64 = lit.parse().unwrap();
+            prop_assume!(parsed.is_finite());
+            prop_assert_eq!(num(&lit, NumberStyle::Python), py(parsed), "{}", lit);
+            prop_assert_eq!(num(&lit, NumberStyle::Ujson), uj(parsed), "{}", lit);
+        }
+
+        #[test]
+        fn short_decimal_literals(int in 0u64..100_000_000, frac in 0u64..100_000_000, e in -330i32..300, neg: bool) {
+            let lit = format!("{}{int}.{frac:08}e{e}", if neg { "-" } else { "" });
+            let parsed: f64 = lit.parse().unwrap();
+            prop_assume!(parsed.is_finite());
+            prop_assert_eq!(num(&lit, NumberStyle::Python), py(parsed), "{}", lit);
+            prop_assert_eq!(num(&lit, NumberStyle::Ujson), uj(parsed), "{}", lit);
+        }
+
+        /// The exact-arithmetic digit generator agrees with Rust's `{:e}` (plus the tie rule).
+        #[test]
+        fn exact_small_matches_fmt(bits in any::<u64>(), scale in -8i32..16, pick: bool) {
+            let v = if pick {
+                f64::from_bits(bits)
+            } else {
+                (bits % 1_000_000_007) as f64 * 10f64.powi(scale) / 7.0
+            };
+            prop_assume!(v.is_finite());
+            if let Some(fast) = Digits::exact_small(v) {
+                let slow = Digits::via_fmt(v);
+                prop_assert_eq!(fast.digits(), slow.digits(), "{:e}", v);
+                prop_assert_eq!(fast.exp, slow.exp, "{:e}", v);
+            }
         }
 
         #[test]

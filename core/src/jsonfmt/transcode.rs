@@ -346,6 +346,7 @@ fn transcode_string(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::jsonfmt::NumberStyle;

@@ -195,6 +195,7 @@ impl<'a> JsonWriter<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

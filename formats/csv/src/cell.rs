@@ -74,11 +74,7 @@ pub fn write_value(
                 write_clean_cell(out, scratch, delimiter);
             }
         }
-        Some(b'n') => {
-            if compat {
-                out.extend_from_slice(b"\"\"");
-            }
-        }
+        Some(b'n') => write_empty(out, compat),
         Some(b't') => out.extend_from_slice(if compat { b"True" } else { b"true" }),
         Some(b'f') => out.extend_from_slice(if compat { b"False" } else { b"false" }),
         Some(_) => jsonfmt::write_number(

@@ -64,18 +64,20 @@ fn span(outer: &str, inner: &RawValue) -> Range<usize> {
 fn write_body(rec: &TaskRecord<'_>, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<()> {
     let raw = rec.raw;
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    if rec.annotations_filtered {
-        if let (Some(list), Some(field)) = (&rec.annotations, rec.task.annotations_raw()) {
-            let mut s = b"[".to_vec();
-            for (i, (a, _)) in list.iter().enumerate() {
-                if i > 0 {
-                    s.extend_from_slice(b", ");
-                }
-                s.extend_from_slice(a.get().as_bytes());
+    if let (true, Some(list), Some(field)) = (
+        rec.annotations_filtered,
+        &rec.annotations,
+        rec.task.annotations_raw(),
+    ) {
+        let mut s = b"[".to_vec();
+        for (i, (a, _)) in list.iter().enumerate() {
+            if i > 0 {
+                s.extend_from_slice(b", ");
             }
-            s.push(b']');
-            edits.push((span(raw, field), s));
+            s.extend_from_slice(a.get().as_bytes());
         }
+        s.push(b']');
+        edits.push((span(raw, field), s));
     }
     for (keep, field) in [
         (ctx.options.drafts, rec.task.drafts),
