@@ -191,6 +191,7 @@ echo
 echo "exportkit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git status --porcelain -- core formats src 2>/dev/null)" ] && echo ' (+ uncommitted changes)')," \
     "$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
 echo "input: $INPUT ($TASKS tasks, $in_mb MB); exportkit: median of $RUNS runs, peak RSS = max; reference: 1 run"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 ROWS=()
@@ -261,4 +262,6 @@ if [ "$FLATNESS" = 1 ]; then
     printf '%s\n' "${FLAT[@]}"
 fi
 
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$FAILED" = 0 ] || { echo; echo "some runs failed or compat output differs from the reference (see above)"; exit 1; }

@@ -14,6 +14,9 @@ mod golden;
 /// Malformed inputs: exit code 1, one-line error with a position, nothing left behind.
 mod bad_inputs;
 
+/// The library pipeline: progress, cancellation, output targets.
+mod pipeline;
+
 /// The CLI: listing, usage errors, zip output, filters, stdin.
 mod cli;
 

@@ -17,6 +17,8 @@ pub enum Target {
     Dir(PathBuf),
     /// The same tree in a zip archive.
     Zip(PathBuf),
+    /// A single file: the export must produce exactly one file, which becomes this path.
+    File(PathBuf),
 }
 
 impl Target {
@@ -30,10 +32,24 @@ impl Target {
         }
     }
 
+    /// `File` when the path ends in `.<extension>` (a format's main file, e.g. `out.csv`),
+    /// otherwise as [`Target::from_path`].
+    pub fn for_extension(path: impl Into<PathBuf>, extension: &str) -> Self {
+        let p = path.into();
+        let is_file = !extension.is_empty()
+            && p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+        if is_file {
+            Target::File(p)
+        } else {
+            Target::from_path(p)
+        }
+    }
+
     /// The path of the output.
     pub fn path(&self) -> &Path {
         match self {
-            Target::Dir(p) | Target::Zip(p) => p,
+            Target::Dir(p) | Target::Zip(p) | Target::File(p) => p,
         }
     }
 }
@@ -152,6 +168,22 @@ impl Output {
         files.sort();
         match &self.target {
             Target::Dir(out) => move_into(self.staging.path(), out)?,
+            Target::File(out) => match files.as_slice() {
+                [(name, false)] => {
+                    let from = self.staging.path().join(name);
+                    std::fs::rename(&from, out).map_err(|e| Error::io(out, e))?;
+                }
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Options,
+                        format!(
+                            "{}: this export writes {} entries, not one file; give a directory or a .zip",
+                            out.display(),
+                            files.len()
+                        ),
+                    ));
+                }
+            },
             Target::Zip(out) => {
                 let tmp = self.staging.path().join(".archive.zip.partial");
                 zip_dir(self.staging.path(), &tmp, &files)?;
@@ -271,6 +303,28 @@ mod tests {
         assert_eq!(s, "a,b\n");
         assert!(z.by_name("images/").is_ok());
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn file_target_takes_the_single_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("export.csv");
+        let mut out = Output::new(Target::for_extension(&path, "csv")).unwrap();
+        out.part("result.csv").unwrap().write_all(b"a\n").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a\n");
+
+        let mut out =
+            Output::new(Target::for_extension(tmp.path().join("two.csv"), "csv")).unwrap();
+        out.write_file("a", b"").unwrap();
+        out.write_file("b", b"").unwrap();
+        assert!(
+            out.commit()
+                .unwrap_err()
+                .to_string()
+                .contains("writes 2 entries, not one file")
+        );
+        assert!(!tmp.path().join("two.csv").exists());
     }
 
     #[test]

@@ -202,10 +202,12 @@ pub fn items<'t, 'a>(
                         None if r.kind.as_deref() == Some("chatmessage") => "chatmessage",
                         None => continue,
                     },
-                    None => match r.kind.as_deref() {
-                        Some(k) => k,
-                        None => continue,
-                    },
+                    // Label Studio: `r["type"] or "unknown"`.
+                    None => r
+                        .kind
+                        .as_deref()
+                        .filter(|k| !k.is_empty())
+                        .unwrap_or("unknown"),
                 };
                 match outputs.iter_mut().find(|g| g.from_name == from) {
                     Some(g) => g.regions.push(r),

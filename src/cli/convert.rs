@@ -22,7 +22,8 @@ pub struct Args {
     /// Output format (case-insensitive); see `exportkit formats`.
     #[arg(long, short)]
     format: String,
-    /// Output directory (laid out like Label Studio's converter output), or a `.zip`.
+    /// Output directory (laid out like Label Studio's converter output), a `.zip`, or a single
+    /// file named with the format's extension (`out.csv`) when the format writes one file.
     #[arg(long, short)]
     out: PathBuf,
     /// The project's label config (XML). Without it every result is kept as is.
@@ -112,7 +113,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if let Some(bar) = &bar {
         job = job.observer(bar.clone());
     }
-    let result = job.run(input, Target::from_path(&args.out));
+    let target = Target::for_extension(&args.out, format.info().extension);
+    let result = job.run(input, target);
     if let Some(bar) = &bar {
         bar.finish();
     }

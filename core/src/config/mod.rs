@@ -11,7 +11,11 @@
 //!   control's `name` is found walking up; value = `alias`, else `value`, else `valueList`
 //!   (first non-empty), deduplicated per control;
 //! * tag names are case-sensitive and namespaced ones read `{uri}Local`, like lxml;
-//! * `indexFlag` (any element, not only `Repeater`; no default) adds a Repeater variable.
+//! * `indexFlag` (any element, not only `Repeater`; no default) adds a Repeater variable;
+//! * libxml2's namespace quirks: namespace errors (undeclared prefix, bad QName, invalid
+//!   namespace URI, empty `xmlns:p=""`) fail the parse only if no namespace *warning* (a
+//!   relative default namespace URI) follows them, and once one happened, content after the
+//!   root element is ignored instead of being an error.
 //!
 //! Hostile input is handled in bounded time and memory: no DTD is read, no entity is expanded
 //! or fetched (a reference to one is an error), nesting is limited to [`MAX_DEPTH`] (lxml's
@@ -20,7 +24,7 @@
 //!
 //! Known differences from LS: an XML declaration with `encoding=` is accepted (lxml refuses it
 //! for a Python `str`, so such a config cannot exist in LS); a DTD-declared internal entity is
-//! an error here (lxml expands it); XML name checks for non-ASCII characters are approximate.
+//! an error here (lxml expands it).
 
 mod error;
 mod formats;

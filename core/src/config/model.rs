@@ -154,7 +154,8 @@ impl LabelConfig {
     /// an exact name wins; otherwise, among controls with index variables, the longest
     /// [`Control::name_pattern`] (in characters; the first on ties) that Python's `re.match`
     /// accepts (anchored at the start only). A pattern Python would reject, or one using regex
-    /// features this crate does not implement (look-around, back-references, `\b`, flags),
+    /// features this crate does not implement (look-around, back-references, possessive
+    /// quantifiers, `\b`, inline flags),
     /// never matches (LS would raise for an invalid one).
     pub fn control_for(&self, from_name: &str) -> Option<&Control> {
         if let Some(c) = self.control(from_name) {

@@ -7,8 +7,7 @@
 use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 
 use super::error::ConfigError;
 use super::model::{Conditional, Control, Label, LabelConfig, Object};
@@ -71,6 +70,7 @@ struct Builder {
     variables: Vec<String>,
     /// The `name` attribute of each open element, root first.
     stack: Vec<Option<String>>,
+    ns: NsScope,
     ns_diag: NsDiag,
 }
 
@@ -84,7 +84,7 @@ enum Phase {
 
 impl Builder {
     fn run(&mut self, body: &str, base: u64) -> Result<(), ConfigError> {
-        let mut reader = NsReader::from_str(body);
+        let mut reader = Reader::from_str(body);
         reader.config_mut().check_comments = true;
         reader.config_mut().check_end_names = true;
         let mut phase = Phase::Prolog;
@@ -122,17 +122,19 @@ impl Builder {
                     ));
                 }
                 Event::Start(e) => {
-                    let name = self.element(&reader, &e, at)?;
+                    let name = self.element(&e, at)?;
                     self.stack.push(name);
                     phase = Phase::InRoot;
                 }
                 Event::Empty(e) => {
-                    self.element(&reader, &e, at)?;
+                    self.element(&e, at)?;
+                    self.ns.close();
                     if self.stack.is_empty() {
                         phase = Phase::Epilog;
                     }
                 }
                 Event::End(_) => {
+                    self.ns.close();
                     if self.stack.pop().is_none() {
                         return Err(ConfigError::malformed(at, "unexpected end tag"));
                     }
@@ -207,12 +209,7 @@ impl Builder {
 
     /// Handles a start or empty element tag (its position is `at`): LS's per-element step.
     /// Returns the element's `name` attribute.
-    fn element(
-        &mut self,
-        reader: &NsReader<&[u8]>,
-        e: &BytesStart<'_>,
-        at: u64,
-    ) -> Result<Option<String>, ConfigError> {
+    fn element(&mut self, e: &BytesStart<'_>, at: u64) -> Result<Option<String>, ConfigError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(ConfigError::TooDeep {
                 offset: at,
@@ -220,15 +217,10 @@ impl Builder {
             });
         }
         check_tag_syntax(e, at)?;
-        check_ns_decls(e, at, &mut self.ns_diag)?;
-        let qname = e.name();
-        let tag = expanded(
-            reader.resolver().resolve_element(qname),
-            qname.as_ref(),
-            at,
-            &mut self.ns_diag,
-        );
-        let attrs = attributes(reader, e, at, &mut self.ns_diag)?;
+        self.ns.open();
+        check_ns_decls(e, at, &mut self.ns, &mut self.ns_diag)?;
+        let tag = expanded(&self.ns, e.name().as_ref(), true, at, &mut self.ns_diag);
+        let attrs = attributes(&self.ns, e, at, &mut self.ns_diag)?;
         let get = |k: &str| super::model::attr(&attrs, k);
         let truthy = |k: &str| get(k).filter(|v| !v.is_empty());
         let name_attr = get("name").map(str::to_string);
@@ -425,59 +417,111 @@ impl NsDiag {
     }
 }
 
-/// lxml's name for an element or attribute: `local`, or `{namespace}local`; with an undefined
-/// prefix, the name as written (and a namespace error).
-fn expanded(
-    (ns, local): (ResolveResult<'_>, quick_xml::name::LocalName<'_>),
-    qname: &str,
-    at: u64,
-    diag: &mut NsDiag,
-) -> String {
-    let mut parts = qname.split(':');
-    let valid_qname = match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), None, _) => !a.is_empty(),
-        (Some(a), Some(b), None) => !a.is_empty() && !b.is_empty(),
-        _ => false,
-    };
-    if !valid_qname {
-        diag.error(at, format!("failed to parse QName {qname:?}"));
-        return qname.to_string();
+/// The XML namespace, bound to `xml:` without a declaration.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// In-scope namespace declarations (prefix `None` = default namespace), innermost last.
+#[derive(Default)]
+struct NsScope {
+    bindings: Vec<(Option<String>, String)>,
+    marks: Vec<usize>,
+}
+
+impl NsScope {
+    fn open(&mut self) {
+        self.marks.push(self.bindings.len());
     }
-    match ns {
-        ResolveResult::Bound(ns) => {
-            // quick-xml binds the raw attribute text; lxml the parsed value
-            let uri = xml::normalize_attr(ns.as_ref()).unwrap_or_else(|_| ns.as_ref().to_string());
-            format!("{{{uri}}}{}", local.as_ref())
+
+    fn close(&mut self) {
+        if let Some(m) = self.marks.pop() {
+            self.bindings.truncate(m);
         }
-        ResolveResult::Unbound => local.as_ref().to_string(),
-        ResolveResult::Unknown(prefix) => {
+    }
+
+    fn bind(&mut self, prefix: Option<&str>, uri: String) {
+        self.bindings.push((prefix.map(str::to_string), uri));
+    }
+
+    /// The URI of `prefix` (`None`: the default namespace), `None` if undeclared.
+    fn lookup(&self, prefix: Option<&str>) -> Option<&str> {
+        if prefix == Some("xml") {
+            return Some(XML_NS);
+        }
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| p.as_deref() == prefix)
+            .map(|(_, uri)| uri.as_str())
+    }
+}
+
+/// lxml's name for an element (`element`) or attribute: `local` or `{namespace}local`; for an
+/// undeclared prefix or a malformed QName, the name as written (and a namespace error).
+fn expanded(ns: &NsScope, qname: &str, element: bool, at: u64, diag: &mut NsDiag) -> String {
+    let mut parts = qname.split(':');
+    let (prefix, local) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(l), None, _) if !l.is_empty() => (None, l),
+        (Some(p), Some(l), None) if !p.is_empty() && !l.is_empty() => (Some(p), l),
+        _ => {
+            diag.error(at, format!("failed to parse QName {qname:?}"));
+            return qname.to_string();
+        }
+    };
+    if prefix.is_none() && !element {
+        return local.to_string();
+    }
+    match ns.lookup(prefix) {
+        Some(uri) if !uri.is_empty() => format!("{{{uri}}}{local}"),
+        Some(_) => local.to_string(),
+        None if prefix.is_none() => local.to_string(),
+        None => {
             diag.error(
                 at,
-                format!("namespace prefix {prefix:?} of {qname:?} is not defined"),
+                format!(
+                    "namespace prefix {:?} of {qname:?} is not defined",
+                    prefix.unwrap_or("")
+                ),
             );
             qname.to_string()
         }
     }
 }
 
-/// Namespace declarations of a start tag, checked like libxml2 (in attribute order).
-fn check_ns_decls(e: &BytesStart<'_>, at: u64, diag: &mut NsDiag) -> Result<(), ConfigError> {
+/// Namespace declarations of a start tag, checked and bound like libxml2 (in attribute
+/// order): an empty `xmlns:p=""` is an error and is not bound; an invalid URI is an error
+/// but is bound; a relative default namespace is a warning.
+fn check_ns_decls(
+    e: &BytesStart<'_>,
+    at: u64,
+    ns: &mut NsScope,
+    diag: &mut NsDiag,
+) -> Result<(), ConfigError> {
     for a in e.attributes().with_checks(true) {
         let a = a.map_err(|err| ConfigError::malformed(at, format!("bad attribute: {err}")))?;
         let key = a.key.as_ref();
-        if key != "xmlns" && !key.starts_with("xmlns:") {
-            continue;
-        }
+        let prefix = match key.strip_prefix("xmlns") {
+            Some("") => None,
+            Some(rest) => match rest.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => continue,
+            },
+            None => continue,
+        };
         let uri = xml::normalize_attr(&a.value).map_err(|(_, m)| ConfigError::malformed(at, m))?;
-        match (key == "xmlns", uri.is_empty(), xml::uri_kind(&uri)) {
-            (true, true, _) => {}
-            (false, true, _) => {
-                diag.error(at, format!("{key}: empty XML namespace is not allowed"))
+        match (prefix, uri.is_empty(), xml::uri_kind(&uri)) {
+            (None, true, _) => {}
+            (Some(_), true, _) => {
+                diag.error(at, format!("{key}: empty XML namespace is not allowed"));
+                continue;
             }
             (_, false, None) => diag.error(at, format!("{key}: {uri:?} is not a valid URI")),
-            (true, false, Some(false)) => diag.warning(), // "xmlns: URI .. is not absolute"
+            (None, false, Some(false)) => diag.warning(), // "xmlns: URI .. is not absolute"
             _ => {}
         }
+        if matches!(prefix, Some("xml" | "xmlns")) {
+            continue;
+        }
+        ns.bind(prefix, uri);
     }
     Ok(())
 }
@@ -486,7 +530,7 @@ fn check_ns_decls(e: &BytesStart<'_>, at: u64, diag: &mut NsDiag) -> Result<(), 
 /// namespace declarations left out. A literal duplicate is fatal; two prefixes for one
 /// namespace URI are a namespace error (the first value is kept).
 fn attributes(
-    reader: &NsReader<&[u8]>,
+    ns: &NsScope,
     e: &BytesStart<'_>,
     at: u64,
     diag: &mut NsDiag,
@@ -498,11 +542,7 @@ fn attributes(
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
-        let name = if key.contains(':') {
-            expanded(reader.resolver().resolve_attribute(a.key), key, at, diag)
-        } else {
-            key.to_string()
-        };
+        let name = expanded(ns, key, false, at, diag);
         let value =
             xml::normalize_attr(&a.value).map_err(|(_, m)| ConfigError::malformed(at, m))?;
         if out.iter().any(|(k, _)| *k == name) {

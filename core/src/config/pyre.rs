@@ -4,7 +4,8 @@
 //! `re.compile(pattern).match(from_name)`: anchored at the start, not at the end. Control names
 //! are untrusted, so the pattern may hold any regex syntax. This module supports literals, `.`,
 //! classes, groups, alternation, greedy/lazy quantifiers and anchors; it reports `None` for
-//! patterns Python rejects and for features it does not implement. Matching is a Thompson-NFA
+//! patterns Python rejects and for features it does not implement (look-around,
+//! back-references, possessive quantifiers, `\b`, `\N{..}`, inline flags). Matching is a Thompson-NFA
 //! simulation: time O(pattern × text), no backtracking.
 
 /// Python's `str.replace(from, to)` (an empty `from` inserts `to` around every character).

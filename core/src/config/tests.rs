@@ -77,6 +77,97 @@ fn every_fixture_matches_label_studio_formats() {
     }
 }
 
+/// Our config in the shape of LS's `parse_config` schema (as regen_expected.sh dumps it).
+fn ls_schema_json(cfg: &LabelConfig) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let controls: Vec<Value> = cfg
+        .controls
+        .iter()
+        .map(|c| {
+            let inputs: Vec<Value> = c
+                .inputs
+                .iter()
+                .map(|i| {
+                    let mut m = Map::new();
+                    m.insert("type".into(), json!(i.tag));
+                    m.insert("valueType".into(), json!(i.value_type));
+                    if let Some(v) = &i.value {
+                        m.insert("value".into(), json!(v));
+                    } else if let Some(v) = &i.value_list {
+                        m.insert("valueList".into(), json!(v));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            let attrs: Map<String, Value> = c
+                .labels
+                .iter()
+                .map(|l| {
+                    let m: Map<String, Value> =
+                        l.attrs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                    (l.value.clone(), Value::Object(m))
+                })
+                .collect();
+            let cond = c.conditional.as_ref().map(|x| match x {
+                Conditional::Tag(n) => json!({"type": "tag", "name": n}),
+                Conditional::Label(n) => json!({"type": "label", "name": n}),
+                Conditional::Choice(n) => json!({"type": "choice", "name": n}),
+            });
+            let labels: Vec<&str> = c.labels.iter().map(|l| l.value.as_str()).collect();
+            json!([
+                c.name,
+                c.tag,
+                c.to_name,
+                inputs,
+                labels,
+                attrs,
+                c.index_vars,
+                cond,
+                c.dynamic_labels
+            ])
+        })
+        .collect();
+    json!(controls)
+}
+
+#[test]
+fn every_fixture_matches_label_studio_schema() {
+    let dir = fixtures_dir();
+    let text =
+        std::fs::read_to_string(dir.join("expected_schema.json")).expect("expected_schema.json");
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).expect("valid JSON");
+    assert!(expected.len() >= 30);
+    for (name, want) in &expected {
+        let xml = std::fs::read_to_string(dir.join(name))
+            .expect("fixture listed in expected_schema.json");
+        let parsed = LabelConfig::parse(&xml);
+        if want.get("error").is_some() {
+            assert!(parsed.is_err(), "{name}: LS fails to parse, we parse");
+            continue;
+        }
+        let cfg = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&ls_schema_json(&cfg), &want["schema"], "{name}: schema");
+        if want.get("converter_error").is_some() {
+            assert!(cfg.ls_supported_formats().is_err(), "{name}");
+            continue;
+        }
+        let mut keys = cfg.data_keys();
+        keys.sort_unstable();
+        assert_eq!(
+            serde_json::json!(keys),
+            want["data_keys"],
+            "{name}: data keys"
+        );
+        let matches = want["match"].as_object().expect("match map");
+        assert!(!matches.is_empty());
+        for (from, to) in matches {
+            let got = cfg.control_for(from).map(|c| c.name.as_str());
+            assert_eq!(got, to.as_str(), "{name}: control_for({from:?})");
+        }
+    }
+}
+
 #[test]
 fn ls_formats_enum_order() {
     assert_eq!(LS_FORMATS.len(), 18);
@@ -690,106 +781,4 @@ fn seed_config_parses() {
         cfg.ls_supported_formats().expect("formats"),
         ["JSON", "JSON_MIN", "CSV", "TSV", "DOCLANG"]
     );
-}
-
-#[test]
-#[ignore]
-fn differential_dump_tmp() {
-    use serde_json::{Map, Value, json};
-    let cfgs: Vec<String> =
-        serde_json::from_str(&std::fs::read_to_string("/tmp/diff/configs.json").unwrap()).unwrap();
-    let from = [
-        "a",
-        "b",
-        "x_0",
-        "x_",
-        "a_1",
-        "aa",
-        "x5",
-        "a_0",
-        "b_0",
-        "ab",
-        "A",
-        "a.b",
-        "a\nb",
-        "",
-        "xa",
-        "x_{{idx}}",
-        "é",
-    ];
-    let mut out = Vec::new();
-    for c in &cfgs {
-        let cfg = match LabelConfig::parse(c) {
-            Ok(cfg) => cfg,
-            Err(e) => {
-                out.push(json!({"error": e.to_string()}));
-                continue;
-            }
-        };
-        let controls: Vec<Value> = cfg
-            .controls
-            .iter()
-            .map(|c| {
-                let inputs: Vec<Value> = c
-                    .inputs
-                    .iter()
-                    .map(|i| {
-                        let mut m = Map::new();
-                        m.insert("type".into(), json!(i.tag));
-                        m.insert("valueType".into(), json!(i.value_type));
-                        if let Some(v) = &i.value {
-                            m.insert("value".into(), json!(v));
-                        } else if let Some(v) = &i.value_list {
-                            m.insert("valueList".into(), json!(v));
-                        }
-                        Value::Object(m)
-                    })
-                    .collect();
-                let mut la = Map::new();
-                for l in &c.labels {
-                    let mut m = Map::new();
-                    for (k, v) in &l.attrs {
-                        m.insert(k.clone(), json!(v));
-                    }
-                    la.insert(l.value.clone(), Value::Object(m));
-                }
-                let cond = c.conditional.as_ref().map(|x| match x {
-                    Conditional::Tag(n) => json!({"type": "tag", "name": n}),
-                    Conditional::Label(n) => json!({"type": "label", "name": n}),
-                    Conditional::Choice(n) => json!({"type": "choice", "name": n}),
-                });
-                json!([
-                    c.name,
-                    c.tag,
-                    c.to_name,
-                    inputs,
-                    c.labels.iter().map(|l| &l.value).collect::<Vec<_>>(),
-                    la,
-                    c.index_vars,
-                    cond,
-                    c.dynamic_labels
-                ])
-            })
-            .collect();
-        let mut rec = Map::new();
-        rec.insert("controls".into(), json!(controls));
-        match cfg.ls_supported_formats() {
-            Ok(f) => {
-                rec.insert("formats".into(), json!(f));
-                let mut dk: Vec<&str> = cfg.data_keys();
-                dk.sort();
-                rec.insert("data_keys".into(), json!(dk));
-                let m: Map<String, Value> = from
-                    .iter()
-                    .map(|f| (f.to_string(), json!(cfg.control_for(f).map(|c| &c.name))))
-                    .collect();
-                rec.insert("match".into(), Value::Object(m));
-            }
-            Err(_) => {
-                rec.insert("formats".into(), json!("ValueError"));
-            }
-        }
-        out.push(Value::Object(rec));
-    }
-    std::fs::write("/tmp/diff/rust.json", serde_json::to_string(&out).unwrap()).unwrap();
 }

@@ -28,18 +28,24 @@ pub(crate) fn find_bad_char(s: &str) -> Option<(usize, char)> {
     None
 }
 
+/// XML 1.0 (5th edition) `NameStartChar`, as libxml2 uses by default.
 fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_' || c == ':' || (!c.is_ascii() && c.is_alphanumeric())
+    matches!(c,
+        ':' | 'A'..='Z' | '_' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
 }
 
+/// XML 1.0 (5th edition) `NameChar`.
 fn is_name_char(c: char) -> bool {
     is_name_start(c)
-        || c.is_ascii_digit()
-        || matches!(c, '-' | '.' | '\u{B7}')
-        || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+        || matches!(c,
+            '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
-/// An XML Name (approximation of the spec's production: ASCII exact, non-ASCII permissive).
+/// An XML `Name`.
 pub(crate) fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
@@ -338,5 +344,8 @@ mod tests {
         assert!(!is_name("1a"));
         assert!(!is_name(""));
         assert!(!is_name("a b"));
+        assert!(is_name("\u{FEFF}value")); // U+FEFF is a NameStartChar
+        assert!(is_name("é·x"));
+        assert!(!is_name("\u{D7}"));
     }
 }

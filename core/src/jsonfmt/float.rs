@@ -3,8 +3,11 @@
 //! Both CPython's `repr(float)` and ujson 6.1.0 (double-conversion) write the shortest digits that
 //! round-trip, in decimal notation when the decimal exponent `e` (as in `d.ddd × 10^e`) satisfies
 //! `-4 <= e < 16`, otherwise in exponent notation. They differ only in the exponent (`1e-05` vs `1e-5`)
-//! and in non-finite values (`inf` vs `Infinity`). Rust's `{:e}` gives the same shortest digits,
-//! which are re-laid out here.
+//! and in non-finite values (`inf` vs `Infinity`).
+//!
+//! Digits come from exact `u128` arithmetic for the common range and from Rust's `{:e}` (also
+//! shortest round-trip) elsewhere, with CPython's round-half-even tie rule applied to both; they
+//! are then laid out by hand. Cross-checked against CPython 3.11 / ujson 6.1.0 on 700k values.
 
 use std::fmt::Write as _;
 
@@ -40,11 +43,13 @@ impl Digits {
         Digits::exact_small(v).unwrap_or_else(|| Digits::via_fmt(v))
     }
 
-    /// Shortest digits by exact integer arithmetic, for values below 2^52 whose shortest form has
-    /// at most 22 fraction digits (roughly 1e-6 ≤ |v| < 4.5e15, the bulk of real data); `None`
-    /// elsewhere. For each count `e` of fraction digits, from 0 up, the decimals `X / 10^e` inside
-    /// v's rounding interval are found with shifts; the first `e` that has one gives the shortest
-    /// length, and `X = round_half_even(v * 10^e)` is the closest candidate, as CPython picks.
+    /// Shortest digits by exact integer arithmetic, for normal values below 2^52 whose shortest
+    /// form needs at most 22 fraction digits (the bulk of real data); `None` elsewhere.
+    ///
+    /// For a count `e` of fraction digits, the decimals `X / 10^e` inside v's rounding interval
+    /// are found with shifts; the least `e` that has one (binary search: having one is monotone
+    /// in `e`) gives the shortest length, and `X = round_half_even(v * 10^e)` is the closest
+    /// candidate, which is what CPython and double-conversion pick.
     fn exact_small(v: f64) -> Option<Digits> {
         let bits = v.abs().to_bits();
         let (ef, frac) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
@@ -91,12 +96,7 @@ impl Digits {
                 lo_e = mid + 1;
             }
         }
-        let e = hi_e;
-        let (x_lo, x_hi) = if found == (x_lo, x_hi) && e != 22 {
-            bounds(e)
-        } else {
-            found
-        };
+        let (e, (x_lo, x_hi)) = (hi_e, found);
         // Closest candidate: round(m * 10^e / 2^s), ties to even.
         let num = m * POW10[e];
         let mut x = num >> s;
@@ -306,7 +306,7 @@ fn layout(out: &mut Vec<u8>, neg: bool, d: &Digits, pad_exp: bool) {
     }
 }
 
-/// Powers of ten that fit comfortably in a `u128` (up to 10^22).
+/// Powers of ten up to 10^22 (exact as `u128`).
 const POW10: [u128; 23] = {
     let mut t = [1u128; 23];
     let mut i = 1;
@@ -317,13 +317,10 @@ const POW10: [u128; 23] = {
     t
 };
 
-/// A JSON float literal split into sign, significant digits (no leading/trailing zeros) and the
-/// power of ten of the last digit: `±sig × 10^e10`.
+/// A JSON float literal split into sign and significant digits (no leading/trailing zeros).
 struct Literal {
     neg: bool,
     digits: Digits,
-    sig: u64,
-    e10: i32,
 }
 
 impl Literal {
@@ -396,57 +393,8 @@ impl Literal {
         if d.len > 17 {
             return None;
         }
-        let mut sig: u64 = 0;
-        for &c in d.digits() {
-            sig = sig * 10 + u64::from(c - b'0');
-        }
-        let e10 = exp - frac.len() as i32 + trailing_zeros;
-        d.exp = e10 + d.len as i32 - 1;
-        Some(Literal {
-            neg,
-            digits: d,
-            sig,
-            e10,
-        })
-    }
-
-    /// Whether these digits are exactly the shortest round-trip digits of `v` (its `repr`), checked
-    /// with exact integer arithmetic where it fits in `u128`; `false` means "not known".
-    fn is_shortest_of(&self, v: f64) -> bool {
-        let bits = v.abs().to_bits();
-        let (ef, frac) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
-        // Normal, not a power of two (whose rounding interval is asymmetric).
-        if ef == 0 || frac == 0 {
-            return false;
-        }
-        let m = u128::from(frac | (1 << 52));
-        let q = ef as i32 - 1075;
-        let (s, e) = (-q, -self.e10);
-        if !(0..=66).contains(&s) || !(1..=22).contains(&e) {
-            return false;
-        }
-        // Scale everything by 2^(s+1) * 10^e: a decimal X * 10^-e becomes X << (s+1), v becomes
-        // 2m * 10^e, its rounding interval's ends (2m ± 1) * 10^e, half a unit of the last digit 2^s.
-        let p = POW10[e as usize];
-        let (lo, hi, mid) = ((2 * m - 1) * p, (2 * m + 1) * p, 2 * m * p);
-        let scaled = |x: u64| u128::from(x) << (s + 1);
-        let inside = |x: u64| {
-            let a = scaled(x);
-            if m.is_multiple_of(2) {
-                lo <= a && a <= hi
-            } else {
-                lo < a && a < hi
-            }
-        };
-        // No shorter decimal round-trips (if one did, one of these two would)...
-        let shorter = self.sig / 10 * 10;
-        if inside(shorter) || inside(shorter + 10) {
-            return false;
-        }
-        // ...and no other decimal of this length is closer to v.
-        let diff = scaled(self.sig).abs_diff(mid);
-        let half = 1u128 << s;
-        diff < half || diff == half && self.sig.is_multiple_of(2)
+        d.exp = exp - frac.len() as i32 + trailing_zeros + d.len as i32 - 1;
+        Some(Literal { neg, digits: d })
     }
 }
 
@@ -521,24 +469,23 @@ pub(crate) fn write_number_classified(
         _ if !is_float => write_py_int(out, lit),
         NumberStyle::Ujson | NumberStyle::Python => {
             let pad = style == NumberStyle::Python;
-            let parsed = Literal::parse(lit);
-            if let Some(l) = &parsed {
-                if l.sig == 0 {
+            // Short literals with up to 15 significant digits in the normal range are their own
+            // shortest repr (DBL_DIG: such decimals survive the round trip), so they are re-laid
+            // out without parsing. Everything else is parsed and formatted.
+            if lit.len() <= 16
+                && let Some(l) = Literal::parse(lit)
+            {
+                if l.digits.len == 0 {
                     out.extend_from_slice(if l.neg { b"-0.0" } else { b"0.0" });
                     return;
                 }
-                // Up to 15 significant digits in the normal range always survive the round trip
-                // (DBL_DIG), so they are the shortest repr as they stand.
                 if l.digits.len <= 15 && (-300..=300).contains(&l.digits.exp) {
                     layout(out, l.neg, &l.digits, pad);
                     return;
                 }
             }
             match lit.parse::<f64>() {
-                Ok(v) if v.is_finite() => match parsed {
-                    Some(l) if l.is_shortest_of(v) => layout(out, l.neg, &l.digits, pad),
-                    _ => write_finite(out, v, pad),
-                },
+                Ok(v) if v.is_finite() => write_finite(out, v, pad),
                 _ => out.extend_from_slice(lit.as_bytes()),
             }
         }

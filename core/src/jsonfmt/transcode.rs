@@ -43,29 +43,55 @@ enum Expect {
     End,
 }
 
-/// One bit per open container (set = object), on the stack.
+/// One bit per open container (set = object): the first 256 levels on the stack, deeper ones in a
+/// heap vector that is only allocated for unusually deep input.
 struct KindStack {
-    bits: [u64; MAX_DEPTH / 64 + 1],
+    inline: [u64; 4],
+    spill: Vec<u64>,
 }
 
 impl KindStack {
+    const INLINE_BITS: usize = 256;
+
+    fn new() -> Self {
+        KindStack {
+            inline: [0; 4],
+            spill: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn word_mut(&mut self, depth: usize) -> &mut u64 {
+        if depth < Self::INLINE_BITS {
+            &mut self.inline[depth / 64]
+        } else {
+            let w = (depth - Self::INLINE_BITS) / 64;
+            if self.spill.len() <= w {
+                self.spill.resize(w + 1, 0);
+            }
+            &mut self.spill[w]
+        }
+    }
+
     #[inline]
     fn set(&mut self, depth: usize, is_object: bool) {
-        let (w, b) = (depth / 64, depth % 64);
-        if let Some(word) = self.bits.get_mut(w) {
-            if is_object {
-                *word |= 1 << b;
-            } else {
-                *word &= !(1 << b);
-            }
+        let bit = 1 << (depth % 64);
+        let word = self.word_mut(depth);
+        if is_object {
+            *word |= bit;
+        } else {
+            *word &= !bit;
         }
     }
 
     #[inline]
     fn is_object(&self, depth: usize) -> bool {
-        self.bits
-            .get(depth / 64)
-            .is_some_and(|w| w & (1 << (depth % 64)) != 0)
+        let word = if depth < Self::INLINE_BITS {
+            self.inline.get(depth / 64)
+        } else {
+            self.spill.get((depth - Self::INLINE_BITS) / 64)
+        };
+        word.is_some_and(|w| w & (1 << (depth % 64)) != 0)
     }
 }
 
@@ -83,8 +109,10 @@ fn syntax(offset: usize, reason: &'static str) -> TranscodeError {
 /// surrogate escape (e.g. `\ud800` without its pair) cannot be UTF-8, so it is kept as a lowercase
 /// `\udXXX` escape in every style: lossless, and what Python's `json.dumps` writes for such a string.
 ///
-/// The scan is iterative with an on-stack kind stack, so nesting is bounded by [`MAX_DEPTH`] and
-/// never by the thread's stack. On error `out` is truncated back to its length on entry. Raw control
+/// (The reference ijson/yajl writes `?` for a lone high surrogate and fails on a lone low one.)
+///
+/// The scan is iterative with an explicit bit stack, so nesting is bounded by [`MAX_DEPTH`] and
+/// never by the thread's stack; no heap allocation happens below 256 levels. On error `out` is truncated back to its length on entry. Raw control
 /// characters inside strings (invalid JSON) are tolerated and escaped.
 pub fn transcode(
     raw: &str,
@@ -111,9 +139,7 @@ fn transcode_inner(
     let item_sep = style.item_sep.as_bytes();
     let key_sep = style.key_sep.as_bytes();
     let table = table(style.escape_flags());
-    let mut kinds = KindStack {
-        bits: [0; MAX_DEPTH / 64 + 1],
-    };
+    let mut kinds = KindStack::new();
     let mut depth = 0usize;
     let mut expect = Expect::Value;
     let mut i = 0usize;
