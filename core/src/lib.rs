@@ -32,7 +32,7 @@ pub use output::{Output, Target};
 pub use pipeline::{ExportJob, ExportSummary};
 pub use progress::{CancelToken, Progress, ProgressObserver, Stage};
 pub use registry::{FormatRegistration, Registry};
-pub use task::{Batch, Item, OutputGroup, TaskRecord};
+pub use task::{Batch, Item, OutputGroup, Schema, TaskRecord};
 
 #[doc(hidden)]
 pub use inventory;

@@ -1,7 +1,7 @@
 //! A parsed, filtered task as encoders see it, and its Label Studio "items" (one per kept
 //! annotation, `reference: ls-converter.md §3`).
 
-use crate::config::LabelConfig;
+use crate::config::{ControlMatcher, LabelConfig};
 use crate::error::{Error, Result};
 use crate::model::{self, Annotation, Region, Task};
 use crate::options::{ExportOptions, TaskFilter};
@@ -16,6 +16,22 @@ pub struct Batch<'b, 'a> {
     pub tasks: &'b [TaskRecord<'a>],
     /// On the last batch: the input's bytes after the last task (e.g. `]\n`).
     pub trailer: Option<&'b [u8]>,
+}
+
+/// The label config as the item view uses it: `from_name` lookups precomputed. Build one per
+/// batch; with no config (or an empty one) every result is kept, typed by its own `type`.
+#[derive(Debug)]
+pub struct Schema<'c> {
+    matcher: Option<ControlMatcher<'c>>,
+}
+
+impl<'c> Schema<'c> {
+    /// The schema of `config`.
+    pub fn new(config: Option<&'c LabelConfig>) -> Self {
+        Schema {
+            matcher: config.filter(|c| !c.is_empty()).map(LabelConfig::matcher),
+        }
+    }
 }
 
 /// One task after parsing and filtering.
@@ -110,8 +126,8 @@ impl<'a> TaskRecord<'a> {
     }
 
     /// Label Studio's items: one per kept annotation, newest first (see [`items`]).
-    pub fn items<'t>(&'t self, config: Option<&'t LabelConfig>) -> Result<Vec<Item<'t, 'a>>> {
-        items(self, config)
+    pub fn items<'t>(&'t self, schema: &Schema<'t>) -> Result<Vec<Item<'t, 'a>>> {
+        items(self, schema)
     }
 }
 
@@ -163,10 +179,7 @@ fn sort_key(raw: Option<&RawValue>) -> SortKey<'_> {
 /// - the rest newest first by `created_at` (stable);
 /// - results are grouped by `from_name`, keeping only those whose `from_name` matches a control
 ///   (or every result when the config is empty or absent, and chat messages).
-pub fn items<'t, 'a>(
-    rec: &'t TaskRecord<'a>,
-    config: Option<&'t LabelConfig>,
-) -> Result<Vec<Item<'t, 'a>>> {
+pub fn items<'t, 'a>(rec: &'t TaskRecord<'a>, schema: &Schema<'t>) -> Result<Vec<Item<'t, 'a>>> {
     let Some(list) = &rec.annotations else {
         return Ok(Vec::new());
     };
@@ -187,7 +200,6 @@ pub fn items<'t, 'a>(
             .partial_cmp(&sort_key(a.created_at))
             .unwrap_or(Ordering::Equal)
     });
-    let schema = config.filter(|c| !c.is_empty());
     Ok(kept
         .into_iter()
         .map(|ann| {
@@ -196,8 +208,8 @@ pub fn items<'t, 'a>(
                 let Some(from) = r.from_name.as_deref() else {
                     continue;
                 };
-                let control_type: &'t str = match schema {
-                    Some(cfg) => match cfg.control_for(from) {
+                let control_type: &'t str = match &schema.matcher {
+                    Some(m) => match m.control_for(from) {
                         Some(c) => c.tag.as_str(),
                         None if r.kind.as_deref() == Some("chatmessage") => "chatmessage",
                         None => continue,

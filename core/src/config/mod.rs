@@ -38,7 +38,7 @@ mod tests;
 
 pub use error::ConfigError;
 pub use formats::LS_FORMATS;
-pub use model::{Conditional, Control, Label, LabelConfig, Object};
+pub use model::{Conditional, Control, ControlMatcher, Label, LabelConfig, Object};
 
 /// Deepest element nesting accepted (libxml2's default limit; LS fails beyond it).
 pub const MAX_DEPTH: usize = 256;

@@ -3,6 +3,8 @@
 //! The shape follows Label Studio's server-side schema
 //! (`label_studio_tools.core.label_config.parse_config`): one entry per control *name*.
 
+use std::collections::{HashMap, HashSet};
+
 use super::pyre;
 
 /// A parsed Label Studio label config (the server's schema, plus the object tags).
@@ -155,44 +157,43 @@ impl LabelConfig {
     /// [`Control::name_pattern`] (in characters; the first on ties) that Python's `re.match`
     /// accepts (anchored at the start only). A pattern Python would reject, or one using regex
     /// features this crate does not implement (look-around, back-references, possessive
-    /// quantifiers, `\b`, inline flags),
-    /// never matches (LS would raise for an invalid one).
+    /// quantifiers, `\b`, inline flags), never matches (LS would raise for an invalid one).
+    ///
+    /// This compiles the patterns on each call: for one lookup per result use [`Self::matcher`].
     pub fn control_for(&self, from_name: &str) -> Option<&Control> {
-        if let Some(c) = self.control(from_name) {
-            return Some(c);
-        }
-        let mut best: Option<(&Control, usize)> = None;
+        self.matcher().control_for(from_name)
+    }
+
+    /// A precomputed [`Self::control_for`] for hot loops.
+    pub fn matcher(&self) -> ControlMatcher<'_> {
+        let mut exact = HashMap::with_capacity(self.controls.len());
+        let mut patterns = Vec::new();
         for c in &self.controls {
-            let Some(pattern) = c.name_pattern() else {
-                continue;
-            };
-            let len = pattern.chars().count();
-            if best.is_some_and(|(_, best_len)| len <= best_len) {
-                continue;
-            }
-            if pyre::prefix_match(&pattern, from_name) == Some(true) {
-                best = Some((c, len));
+            exact.entry(c.name.as_str()).or_insert(c);
+            if let Some(p) = c.name_pattern()
+                && let Some(re) = pyre::Regex::new(&p)
+            {
+                patterns.push((c, p.chars().count(), re));
             }
         }
-        best.map(|(c, _)| c)
+        ControlMatcher { exact, patterns }
     }
 
     /// LS `_data_keys`: the `value`/`valueList` keys of all controls' inputs, each once.
     /// LS builds it from a set (arbitrary order); here it is in document order of the objects.
     pub fn data_keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
-        for o in &self.objects {
-            let used = self
-                .controls
-                .iter()
-                .any(|c| c.inputs.iter().any(|i| i.name == o.name));
-            if let (true, Some(k)) = (used, o.data_key())
-                && !keys.contains(&k)
-            {
-                keys.push(k);
-            }
-        }
-        keys
+        let used: HashSet<&str> = self
+            .controls
+            .iter()
+            .flat_map(|c| c.inputs.iter().map(|i| i.name.as_str()))
+            .collect();
+        let mut seen = HashSet::new();
+        self.objects
+            .iter()
+            .filter(|o| used.contains(o.name.as_str()))
+            .filter_map(Object::data_key)
+            .filter(|k| seen.insert(*k))
+            .collect()
     }
 
     /// Every control's labels, in control order (input for LS `_get_labels`, which unions
@@ -201,5 +202,32 @@ impl LabelConfig {
         self.controls
             .iter()
             .flat_map(|c| c.labels.iter().map(move |l| (c, l)))
+    }
+}
+
+/// [`LabelConfig::control_for`] with names indexed and patterns compiled once.
+#[derive(Debug)]
+pub struct ControlMatcher<'a> {
+    exact: HashMap<&'a str, &'a Control>,
+    /// Controls with a usable pattern, in control order, with the pattern length in chars.
+    patterns: Vec<(&'a Control, usize, pyre::Regex)>,
+}
+
+impl<'a> ControlMatcher<'a> {
+    /// See [`LabelConfig::control_for`].
+    pub fn control_for(&self, from_name: &str) -> Option<&'a Control> {
+        if let Some(c) = self.exact.get(from_name) {
+            return Some(c);
+        }
+        let mut best: Option<(&'a Control, usize)> = None;
+        for (c, len, re) in &self.patterns {
+            if best.is_some_and(|(_, best_len)| *len <= best_len) {
+                continue;
+            }
+            if re.is_prefix_match(from_name) {
+                best = Some((c, *len));
+            }
+        }
+        best.map(|(c, _)| c)
     }
 }

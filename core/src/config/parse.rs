@@ -4,7 +4,7 @@
 //! Nothing is ever expanded or fetched: a DOCTYPE is skipped unread, and any reference other
 //! than the five predefined entities or a character reference is an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -536,6 +536,7 @@ fn attributes(
     diag: &mut NsDiag,
 ) -> Result<Vec<(String, String)>, ConfigError> {
     let mut out: Vec<(String, String)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for a in e.attributes().with_checks(true) {
         let a = a.map_err(|err| ConfigError::malformed(at, format!("bad attribute: {err}")))?;
         let key = a.key.as_ref();
@@ -545,7 +546,7 @@ fn attributes(
         let name = expanded(ns, key, false, at, diag);
         let value =
             xml::normalize_attr(&a.value).map_err(|(_, m)| ConfigError::malformed(at, m))?;
-        if out.iter().any(|(k, _)| *k == name) {
+        if !seen.insert(name.clone()) {
             diag.error(at, format!("namespaced attribute {name:?} redefined"));
             continue;
         }

@@ -24,10 +24,30 @@ pub(crate) fn py_replace(s: &str, from: &str, to: &str) -> String {
 
 /// Whether Python's `re.match(pattern, text)` finds a match; `None` when the pattern is invalid
 /// in Python or uses an unsupported feature.
+#[cfg(test)]
 pub(crate) fn prefix_match(pattern: &str, text: &str) -> Option<bool> {
-    let node = Parser::new(pattern).parse().ok()?;
-    let prog = compile(&node)?;
-    Some(run(&prog, text))
+    Some(Regex::new(pattern)?.is_prefix_match(text))
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone)]
+pub(crate) struct Regex {
+    prog: Vec<Inst>,
+}
+
+impl Regex {
+    /// `None` when Python rejects the pattern or it needs an unsupported feature.
+    pub(crate) fn new(pattern: &str) -> Option<Self> {
+        let node = Parser::new(pattern).parse().ok()?;
+        Some(Regex {
+            prog: compile(&node)?,
+        })
+    }
+
+    /// Python's `bool(re.match(pattern, text))`.
+    pub(crate) fn is_prefix_match(&self, text: &str) -> bool {
+        run(&self.prog, text)
+    }
 }
 
 const MAX_GROUP_DEPTH: usize = 64;

@@ -299,7 +299,9 @@ fn repeater_patterns_match_like_label_studio() {
         ("xzy", Some("x.y")), // the name is used as a regex
         ("page_1_quality", None),
     ];
+    let m = overlap.matcher();
     for (from, want) in cases {
+        assert_eq!(m.control_for(from).map(|c| c.name.as_str()), want, "{from}");
         assert_eq!(
             overlap.control_for(from).map(|c| c.name.as_str()),
             want,
@@ -695,6 +697,28 @@ fn size_is_bounded() {
     xml.push_str("</RectangleLabels></View>");
     let cfg = assert_fast("50k labels", || LabelConfig::parse(&xml)).expect("parse");
     assert_eq!(ctl(&cfg, "l").labels.len(), 50_000);
+    // many attributes on one element, many controls and objects: no quadratic step
+    let attrs: String = (0..100_000).map(|i| format!(" a{i}=\"{i}\"")).collect();
+    let xml = format!("<View{attrs}/>");
+    assert!(assert_fast("100k attributes", || LabelConfig::parse(&xml)).is_ok());
+    let dup = format!("<View{attrs} a99999=\"x\"/>");
+    assert!(assert_fast("duplicate among 100k", || LabelConfig::parse(&dup)).is_err());
+    let mut xml = String::from("<View>");
+    for i in 0..20_000 {
+        xml.push_str(&format!(
+            "<Image name=\"i{i}\" value=\"$k{i}\"/><Labels name=\"l{i}\" toName=\"i{i}\"/>"
+        ));
+    }
+    xml.push_str("</View>");
+    let cfg = assert_fast("20k controls", || LabelConfig::parse(&xml)).expect("parse");
+    let formats = assert_fast("20k data keys", || cfg.ls_supported_formats()).expect("formats");
+    assert_eq!(formats, ["JSON", "JSON_MIN", "CSV", "TSV"]);
+    let m = cfg.matcher();
+    assert_fast("20k lookups", || {
+        for i in 0..20_000 {
+            assert!(m.control_for(&format!("l{i}")).is_some());
+        }
+    });
 }
 
 #[test]

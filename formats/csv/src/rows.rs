@@ -182,7 +182,7 @@ fn encode_item(b: &mut RowBuilder<'_>, item: &Item<'_, '_>) -> Result<()> {
 
 impl BatchEncoder for Encoder {
     fn encode(&self, ctx: &ExportContext, batch: &Batch<'_, '_>) -> Result<Fragment> {
-        let config = ctx.config.as_deref();
+        let schema = exportkit_core::task::Schema::new(ctx.config.as_deref());
         let mut bytes =
             Vec::with_capacity(batch.tasks.iter().map(|t| t.raw.len()).sum::<usize>() / 3);
         let mut cells = Vec::new();
@@ -195,7 +195,7 @@ impl BatchEncoder for Encoder {
             delimiter: self.delimiter,
         };
         for rec in batch.tasks {
-            for item in &rec.items(config)? {
+            for item in &rec.items(&schema)? {
                 encode_item(&mut b, item).map_err(|e| e.at_task(rec.index, rec.id_text()))?;
                 row_ends.push(b.cells.len());
             }

@@ -149,12 +149,12 @@ impl BatchEncoder for Encoder {
         } else {
             (JsonStyle::CLEAN_PRETTY, 1)
         };
-        let config = ctx.config.as_deref();
+        let schema = exportkit_core::task::Schema::new(ctx.config.as_deref());
         let mut bytes =
             Vec::with_capacity(batch.tasks.iter().map(|t| t.raw.len()).sum::<usize>() / 2);
         let mut records = 0u64;
         for rec in batch.tasks {
-            let items = rec.items(config)?;
+            let items = rec.items(&schema)?;
             for item in &items {
                 let record = build_record(item, self.compat)
                     .map_err(|e| e.at_task(rec.index, rec.id_text()))?;
