@@ -144,6 +144,10 @@ else
     fi
 fi
 [ -x "$BIN" ] || { echo "compare.sh: $BIN not found (build it or drop --no-build)" >&2; exit 1; }
+# Time a private copy, so a rebuild of target/release during the run cannot change the binary.
+cp "$BIN" "$OUT/exportkit"
+BIN_SHA=$(sha256sum "$OUT/exportkit" | cut -c1-12)
+BIN=$OUT/exportkit
 
 # ---------------------------------------------------------------- measuring
 # measure LOG CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), RSS_KB, CPU (user+sys s), RC.
@@ -189,7 +193,7 @@ cat "$INPUT" >/dev/null # warm the page cache
 in_mb=$(awk -v b="$(stat -c %s "$INPUT")" 'BEGIN { printf "%.1f", b / 1e6 }')
 echo
 echo "exportkit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git status --porcelain -- core formats src 2>/dev/null)" ] && echo ' (+ uncommitted changes)')," \
-    "$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
+    "binary sha256 $BIN_SHA..., $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
 echo "input: $INPUT ($TASKS tasks, $in_mb MB); exportkit: median of $RUNS runs, peak RSS = max; reference: 1 run"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

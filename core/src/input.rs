@@ -179,22 +179,12 @@ impl<R: Read> Splitter<R> {
             self.elem_start = self.elem_start.saturating_sub(keep);
             self.gap_start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + CHUNK, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(Error::new(
-                        crate::ErrorKind::Io,
-                        format!("reading input: {e}"),
-                    ));
-                }
-            }
-        };
-        self.buf.truncate(old + n);
+        // `read_to_end` fills spare capacity without zeroing it first.
+        self.buf.reserve(CHUNK);
+        let n = (&mut self.reader)
+            .take(CHUNK as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| Error::new(crate::ErrorKind::Io, format!("reading input: {e}")))?;
         if n == 0 {
             self.eof = true;
         }

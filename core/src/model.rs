@@ -141,9 +141,9 @@ pub struct Region<'a> {
     /// The result type as written (e.g. `rectanglelabels`).
     #[serde(borrow, default, rename = "type")]
     pub kind: Option<Cow<'a, str>>,
-    /// The value object, raw (parse with [`RawObject::parse`]).
+    /// The value object's members, each raw.
     #[serde(borrow, default)]
-    pub value: Option<&'a RawValue>,
+    pub value: Option<RawObject<'a>>,
     /// Width of the image the region was drawn on, raw.
     #[serde(borrow, default)]
     pub original_width: Option<&'a RawValue>,
@@ -208,7 +208,14 @@ impl<'a> Task<'a> {
             .filter(|r| r.get() != "null")
     }
 
-    /// Parses the annotation list (each with its raw JSON). `Ok(None)` when the task has none.
+    /// Parses the annotation list. `Ok(None)` when the task has none.
+    pub fn parse_annotations(&self) -> serde_json::Result<Option<Vec<Annotation<'a>>>> {
+        self.annotations_raw()
+            .map(|raw| serde_json::from_str(raw.get()))
+            .transpose()
+    }
+
+    /// Parses the annotation list, each with its raw JSON. `Ok(None)` when the task has none.
     pub fn annotations(&self) -> serde_json::Result<Option<Vec<(&'a RawValue, Annotation<'a>)>>> {
         let Some(raw) = self.annotations_raw() else {
             return Ok(None);

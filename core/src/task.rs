@@ -8,6 +8,7 @@ use crate::options::{ExportOptions, TaskFilter};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 /// One batch of parsed tasks, as an encoder sees it.
 #[derive(Debug)]
@@ -47,11 +48,11 @@ pub struct TaskRecord<'a> {
     pub gap: &'a [u8],
     /// The typed view.
     pub task: Task<'a>,
-    /// Annotations kept by the annotation filter (each with its raw JSON); `None` when the task
-    /// has no `annotations` (or `completions`) key.
-    pub annotations: Option<Vec<(&'a RawValue, Annotation<'a>)>>,
-    /// Whether the annotation filter removed some annotations.
-    pub annotations_filtered: bool,
+    /// Annotations kept by the annotation filter, parsed on first use (formats that pass
+    /// tasks through never pay for it). Inner `None`: no `annotations`/`completions` key.
+    annotations: OnceLock<Option<Vec<Annotation<'a>>>>,
+    /// When the annotation filter removed some annotations: the raw JSON of those it kept.
+    pub kept_raw: Option<Vec<&'a RawValue>>,
 }
 
 impl<'a> TaskRecord<'a> {
@@ -82,37 +83,63 @@ impl<'a> TaskRecord<'a> {
                 return Ok(None);
             }
         }
-        let mut annotations = task
-            .annotations()
-            .map_err(|e| model::json_error(raw, offset, &e).at_task(index, id()))?;
-        let mut filtered = false;
-        if let Some(list) = &mut annotations {
-            let f = opts.annotation_filter;
-            if f.is_active() {
-                let before = list.len();
-                list.retain(|(_, a)| {
-                    f.keeps(
-                        model::truthy(a.was_cancelled),
-                        model::truthy(a.ground_truth),
-                    )
-                });
-                filtered = list.len() != before;
-            }
-        }
-        if opts.task_filter == TaskFilter::Annotated
-            && annotations.as_ref().is_none_or(Vec::is_empty)
-        {
-            return Ok(None);
-        }
-        Ok(Some(TaskRecord {
+        let rec = TaskRecord {
             index,
             offset,
             raw,
             gap,
             task,
-            annotations,
-            annotations_filtered: filtered,
-        }))
+            annotations: OnceLock::new(),
+            kept_raw: None,
+        };
+        let f = opts.annotation_filter;
+        let rec = if f.is_active() {
+            rec.filter_annotations(|a| {
+                f.keeps(
+                    model::truthy(a.was_cancelled),
+                    model::truthy(a.ground_truth),
+                )
+            })?
+        } else {
+            rec
+        };
+        if opts.task_filter == TaskFilter::Annotated
+            && rec.annotations()?.is_none_or(<[_]>::is_empty)
+        {
+            return Ok(None);
+        }
+        Ok(Some(rec))
+    }
+
+    /// Keeps the annotations `keep` accepts, remembering the raw JSON of the kept ones.
+    fn filter_annotations(mut self, keep: impl Fn(&Annotation<'a>) -> bool) -> Result<Self> {
+        let Some(list) = self.task.annotations().map_err(|e| self.json_error(&e))? else {
+            let _ = self.annotations.set(None);
+            return Ok(self);
+        };
+        let before = list.len();
+        let (raws, kept): (Vec<_>, Vec<_>) = list.into_iter().filter(|(_, a)| keep(a)).unzip();
+        if kept.len() != before {
+            self.kept_raw = Some(raws);
+        }
+        let _ = self.annotations.set(Some(kept));
+        Ok(self)
+    }
+
+    fn json_error(&self, e: &serde_json::Error) -> Error {
+        model::json_error(self.raw, self.offset, e).at_task(self.index, self.id_text())
+    }
+
+    /// The annotations kept by the filter; `None` when the task has no annotation list.
+    pub fn annotations(&self) -> Result<Option<&[Annotation<'a>]>> {
+        if let Some(a) = self.annotations.get() {
+            return Ok(a.as_deref());
+        }
+        let parsed = self
+            .task
+            .parse_annotations()
+            .map_err(|e| self.json_error(&e))?;
+        Ok(self.annotations.get_or_init(|| parsed).as_deref())
     }
 
     /// The task id as written (for messages).
@@ -180,7 +207,7 @@ fn sort_key(raw: Option<&RawValue>) -> SortKey<'_> {
 /// - results are grouped by `from_name`, keeping only those whose `from_name` matches a control
 ///   (or every result when the config is empty or absent, and chat messages).
 pub fn items<'t, 'a>(rec: &'t TaskRecord<'a>, schema: &Schema<'t>) -> Result<Vec<Item<'t, 'a>>> {
-    let Some(list) = &rec.annotations else {
+    let Some(list) = rec.annotations()? else {
         return Ok(Vec::new());
     };
     if list.is_empty() {
@@ -192,7 +219,6 @@ pub fn items<'t, 'a>(rec: &'t TaskRecord<'a>, schema: &Schema<'t>) -> Result<Vec
     }
     let mut kept: Vec<&Annotation<'a>> = list
         .iter()
-        .map(|(_, a)| a)
         .filter(|a| !model::truthy(a.was_cancelled) && !model::truthy(a.skipped))
         .collect();
     kept.sort_by(|a, b| {

@@ -73,15 +73,7 @@ fn py_str(lit: &str) -> String {
 /// A region's value as derived formats export it: the `value` members in order without
 /// `type`, with `original_width`/`original_height` set from the region (in place if present).
 pub fn region_value<'a>(r: &Region<'a>) -> Result<RawObject<'a>> {
-    let mut v = match r.value {
-        Some(raw) => RawObject::parse(raw).map_err(|e| {
-            Error::new(
-                ErrorKind::Input,
-                format!("result value is not an object: {e}"),
-            )
-        })?,
-        None => RawObject::default(),
-    };
+    let mut v = r.value.clone().unwrap_or_default();
     v.0.retain(|(k, _)| k != "type");
     for (key, val) in [
         ("original_width", r.original_width),

@@ -61,7 +61,7 @@ impl BatchEncoder for Encoder {
                     .raw_value(v.get())
                     .map_err(|e| rec.error(e.to_string()))?;
             }
-            let n = rec.annotations.as_ref().map_or(0, Vec::len);
+            let n = rec.annotations()?.map_or(0, <[_]>::len);
             w.end_object()
                 .key("annotations")
                 .u64_value(n as u64)

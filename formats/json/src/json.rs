@@ -64,13 +64,9 @@ fn span(outer: &str, inner: &RawValue) -> Range<usize> {
 fn write_body(rec: &TaskRecord<'_>, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<()> {
     let raw = rec.raw;
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    if let (true, Some(list), Some(field)) = (
-        rec.annotations_filtered,
-        &rec.annotations,
-        rec.task.annotations_raw(),
-    ) {
+    if let (Some(list), Some(field)) = (&rec.kept_raw, rec.task.annotations_raw()) {
         let mut s = b"[".to_vec();
-        for (i, (a, _)) in list.iter().enumerate() {
+        for (i, a) in list.iter().enumerate() {
             if i > 0 {
                 s.extend_from_slice(b", ");
             }
