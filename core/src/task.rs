@@ -83,6 +83,10 @@ impl<'a> TaskRecord<'a> {
                 return Ok(None);
             }
         }
+        if let Some(list) = task.annotations_raw().filter(|r| !r.get().starts_with('[')) {
+            let at = offset + (list.get().as_ptr() as usize - raw.as_ptr() as usize) as u64;
+            return Err(Error::input("\"annotations\" is not a list", at).at_task(index, id()));
+        }
         let rec = TaskRecord {
             index,
             offset,
