@@ -10,7 +10,9 @@ use std::io::Read;
 
 /// How deep brackets may nest inside one task before the input is refused.
 pub const MAX_DEPTH: u32 = 10_000;
-const CHUNK: usize = 4 << 20;
+/// The largest task accepted, so that a never-closing task cannot exhaust memory.
+pub const MAX_TASK_BYTES: usize = 256 << 20;
+const CHUNK: usize = 1 << 20;
 
 /// Where the export comes from.
 #[derive(Debug)]
@@ -68,6 +70,15 @@ impl RawBatch {
         self.spans.len()
     }
 
+    /// Empties the batch, keeping its allocations for reuse.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+        self.offsets.clear();
+        self.gaps.clear();
+        self.trailer = None;
+    }
+
     /// Whether the batch holds no task.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
@@ -123,6 +134,7 @@ pub struct Splitter<R> {
     next_index: u64,
     next_seq: u64,
     batch: RawBatch,
+    recycle: Option<crossbeam_channel::Receiver<RawBatch>>,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -157,7 +169,15 @@ impl<R: Read> Splitter<R> {
             next_index: 0,
             next_seq: 0,
             batch: RawBatch::default(),
+            recycle: None,
         }
+    }
+
+    /// Takes spent batches back from `rx` and reuses their buffers, so a long export does not
+    /// allocate (and fragment memory with) a fresh buffer per batch.
+    pub fn recycle_from(mut self, rx: crossbeam_channel::Receiver<RawBatch>) -> Self {
+        self.recycle = Some(rx);
+        self
     }
 
     /// Bytes read from the input so far.
@@ -192,11 +212,17 @@ impl<R: Read> Splitter<R> {
     }
 
     fn take_batch(&mut self) -> RawBatch {
-        let mut b = std::mem::take(&mut self.batch);
+        let mut next = match self.recycle.as_ref().and_then(|r| r.try_recv().ok()) {
+            Some(mut spent) => {
+                spent.clear();
+                spent
+            }
+            None => RawBatch::default(),
+        };
+        next.first_index = self.next_index;
+        let mut b = std::mem::replace(&mut self.batch, next);
         b.seq = self.next_seq;
         self.next_seq += 1;
-        self.batch.first_index = self.next_index;
-        self.batch.buf.reserve(b.buf.len());
         b
     }
 
@@ -253,6 +279,12 @@ impl<R: Read> Splitter<R> {
                 _ => {}
             }
             i += 1;
+        }
+        if n - self.elem_start > MAX_TASK_BYTES {
+            return Err(self.err(
+                format!("a task larger than {} MiB", MAX_TASK_BYTES >> 20),
+                self.elem_start,
+            ));
         }
         self.pos = i;
         Ok(None)

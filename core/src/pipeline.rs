@@ -148,15 +148,18 @@ impl ExportJob {
                 )
             })?;
         let stop = AtomicBool::new(false);
-        let (batch_tx, batch_rx) = crossbeam_channel::bounded::<RawBatch>(threads * 2);
-        let (frag_tx, frag_rx) = crossbeam_channel::bounded::<(u64, Result<Encoded>)>(threads * 2);
+        // Batches in flight stay few: one queued and one being encoded per worker, plus the
+        // fragments waiting for the writer. That bounds memory whatever the input size.
+        let (batch_tx, batch_rx) = crossbeam_channel::bounded::<RawBatch>(threads);
+        let (frag_tx, frag_rx) = crossbeam_channel::bounded::<(u64, Result<Encoded>)>(threads);
+        let (spent_tx, spent_rx) = crossbeam_channel::bounded::<RawBatch>(threads * 2);
         let batch_size = ctx.options.batch_size;
         let cancel = &self.cancel;
 
         std::thread::scope(|s| {
             let stop = &stop;
             let splitter = s.spawn(move || -> Result<()> {
-                let mut sp = Splitter::new(reader, batch_size);
+                let mut sp = Splitter::new(reader, batch_size).recycle_from(spent_rx);
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         return Ok(());
@@ -175,16 +178,18 @@ impl ExportJob {
             });
             s.spawn(move || {
                 pool.install(|| {
-                    batch_rx
-                        .into_iter()
-                        .par_bridge()
-                        .for_each_with(frag_tx, |tx, batch| {
+                    batch_rx.into_iter().par_bridge().for_each_with(
+                        (frag_tx, spent_tx),
+                        |(tx, spent), batch| {
                             if stop.load(Ordering::Relaxed) {
                                 return;
                             }
                             let r = encode_batch(encoder, ctx, &batch);
                             let _ = tx.send((batch.seq, r));
-                        })
+                            // Hand the buffers back to the splitter (dropped if it has enough).
+                            let _ = spent.try_send(batch);
+                        },
+                    )
                 })
             });
             let written = self.write_in_order(frag_rx, &mut *writer, out, total, bytes);
