@@ -115,6 +115,40 @@ pub struct Fragment {
     pub records: u64,
     /// Anything else the format's writer needs (downcast it there).
     pub payload: Option<Box<dyn Any + Send>>,
+    /// Data problems that did not stop the batch (a skipped region, an unknown label, ...).
+    pub warnings: Vec<Warning>,
+}
+
+/// A data problem that did not stop the export; listed in the summary, an error with `strict`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// 0-based index of the task in the input.
+    pub task_index: u64,
+    /// The task id as written.
+    pub task_id: Option<String>,
+    /// What happened, one line.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about `task`.
+    pub fn new(task: &crate::TaskRecord<'_>, message: impl Into<String>) -> Self {
+        Warning {
+            task_index: task.index,
+            task_id: task.id_text(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "task #{}", self.task_index)?;
+        if let Some(id) = &self.task_id {
+            write!(f, " (id {id})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 impl std::fmt::Debug for Fragment {
@@ -123,6 +157,7 @@ impl std::fmt::Debug for Fragment {
             .field("bytes", &self.bytes.len())
             .field("records", &self.records)
             .field("payload", &self.payload.is_some())
+            .field("warnings", &self.warnings.len())
             .finish()
     }
 }

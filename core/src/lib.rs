@@ -9,9 +9,12 @@
 pub mod config;
 pub mod error;
 pub mod exporter;
+pub mod geometry;
 pub mod input;
 pub mod jsonfmt;
+pub mod labels;
 pub mod model;
+pub mod names;
 pub mod options;
 pub mod output;
 pub mod pipeline;
@@ -27,7 +30,7 @@ pub use exporter::{
     Support,
 };
 pub use input::Input;
-pub use options::{AnnotationFilter, Compat, ExportOptions, TaskFilter};
+pub use options::{AnnotationFilter, Compat, ExportOptions, Pick, TaskFilter};
 pub use output::{Output, Target};
 pub use pipeline::{ExportJob, ExportSummary};
 pub use progress::{CancelToken, Progress, ProgressObserver, Stage};

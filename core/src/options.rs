@@ -49,6 +49,20 @@ impl AnnotationFilter {
     }
 }
 
+/// Which annotation of a task one-file-per-image formats (YOLO, VOC, ...) export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pick {
+    /// The newest (by `created_at`).
+    #[default]
+    Latest,
+    /// The oldest.
+    First,
+    /// The newest ground-truth annotation; tasks without one export no regions.
+    GroundTruth,
+    /// Every annotation's regions together.
+    All,
+}
+
 /// Options of one export.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
@@ -68,6 +82,10 @@ pub struct ExportOptions {
     pub predictions: bool,
     /// Write a header row (CSV/TSV). Label Studio always writes one.
     pub header: bool,
+    /// Which annotation formats with one file per image export (clean mode).
+    pub pick: Pick,
+    /// Turn data warnings (skipped regions, unknown labels, ...) into errors.
+    pub strict: bool,
 }
 
 impl Default for ExportOptions {
@@ -81,6 +99,8 @@ impl Default for ExportOptions {
             drafts: true,
             predictions: true,
             header: true,
+            pick: Pick::Latest,
+            strict: false,
         }
     }
 }

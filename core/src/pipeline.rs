@@ -2,7 +2,7 @@
 //! → ordered writer → output. Memory stays flat; output is identical for any thread count.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exporter::{BatchEncoder, ExportContext, ExporterFactory, Fragment};
+use crate::exporter::{BatchEncoder, ExportContext, ExporterFactory, Fragment, Warning};
 use crate::input::{Input, RawBatch, Splitter};
 use crate::output::{Output, Target};
 use crate::progress::{CancelToken, NoProgress, Progress, ProgressObserver, Stage};
@@ -34,7 +34,14 @@ pub struct ExportSummary {
     pub output: PathBuf,
     /// Wall time.
     pub elapsed: Duration,
+    /// Data warnings, in input order (the first [`MAX_WARNINGS`]).
+    pub warnings: Vec<Warning>,
+    /// How many warnings there were in all.
+    pub warning_count: u64,
 }
+
+/// How many warnings a summary keeps (all are counted).
+pub const MAX_WARNINGS: usize = 1000;
 
 /// One export: a format, its context, and optional progress observer and cancel token.
 pub struct ExportJob {
@@ -53,11 +60,13 @@ impl std::fmt::Debug for ExportJob {
 }
 
 /// Counts from the streaming part of an export.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct Counts {
     tasks_read: u64,
     tasks_exported: u64,
     records: u64,
+    warnings: Vec<Warning>,
+    warning_count: u64,
 }
 
 impl ExportJob {
@@ -118,6 +127,8 @@ impl ExportJob {
             files,
             output: target.path().to_path_buf(),
             elapsed: start.elapsed(),
+            warnings: counts.warnings,
+            warning_count: counts.warning_count,
         })
     }
 
@@ -230,7 +241,17 @@ impl ExportJob {
                 counts.tasks_read += enc.tasks_read;
                 counts.tasks_exported += enc.tasks_kept;
                 counts.records += enc.fragment.records;
-                writer.write(enc.fragment, out)?;
+                let mut frag = enc.fragment;
+                if let (true, Some(w)) = (self.context.options.strict, frag.warnings.first()) {
+                    return Err(
+                        Error::new(ErrorKind::Input, format!("{} (strict)", w.message))
+                            .at_task(w.task_index, w.task_id.clone()),
+                    );
+                }
+                counts.warning_count += frag.warnings.len() as u64;
+                let room = MAX_WARNINGS.saturating_sub(counts.warnings.len());
+                counts.warnings.extend(frag.warnings.drain(..).take(room));
+                writer.write(frag, out)?;
                 next += 1;
                 if self.cancel.is_cancelled() {
                     return Err(Error::new(ErrorKind::Cancelled, "export cancelled"));

@@ -268,3 +268,27 @@ pub fn items<'t, 'a>(rec: &'t TaskRecord<'a>, schema: &Schema<'t>) -> Result<Vec
         })
         .collect())
 }
+
+/// The items `pick` selects from a task's items (as [`items`] returns them, newest first), for
+/// formats that write one file per image. A task always keeps one item, so its image is never
+/// dropped: without a matching annotation it gets an item with no regions.
+pub fn pick_items<'t, 'a>(
+    rec: &'t TaskRecord<'a>,
+    mut items: Vec<Item<'t, 'a>>,
+    pick: crate::options::Pick,
+) -> Vec<Item<'t, 'a>> {
+    use crate::options::Pick;
+    let chosen = match pick {
+        Pick::All if !items.is_empty() => return items,
+        Pick::All | Pick::Latest => (!items.is_empty()).then(|| items.swap_remove(0)),
+        Pick::First => items.pop(),
+        Pick::GroundTruth => items
+            .into_iter()
+            .find(|i| i.annotation.is_some_and(|a| model::truthy(a.ground_truth))),
+    };
+    vec![chosen.unwrap_or(Item {
+        task: rec,
+        annotation: None,
+        outputs: Vec::new(),
+    })]
+}

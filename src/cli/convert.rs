@@ -3,8 +3,8 @@
 use super::progress::Bar;
 use super::{Failure, load_config};
 use exportkit::{
-    AnnotationFilter, Compat, ExportContext, ExportJob, ExportOptions, Input, Registry, Support,
-    Target, TaskFilter,
+    AnnotationFilter, Compat, ExportContext, ExportJob, ExportOptions, Input, Pick, Registry,
+    Support, Target, TaskFilter,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,6 +13,18 @@ use std::sync::Arc;
 enum CompatArg {
     /// Byte-identical to label-studio-sdk 2.1.2's converter.
     LabelStudio,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PickArg {
+    /// The newest annotation.
+    Latest,
+    /// The oldest annotation.
+    First,
+    /// The newest ground-truth annotation.
+    GroundTruth,
+    /// All annotations together.
+    All,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +68,12 @@ pub struct Args {
     /// Leave out the header row (CSV, TSV).
     #[arg(long)]
     no_header: bool,
+    /// Which annotation formats with one file per image export (YOLO, VOC, ...).
+    #[arg(long, value_enum, default_value_t = PickArg::Latest)]
+    annotation: PickArg,
+    /// Fail on data warnings (skipped regions, labels missing from the config, ...).
+    #[arg(long)]
+    strict: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -98,6 +116,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         drafts: !args.no_drafts,
         predictions: !args.no_predictions,
         header: !args.no_header,
+        pick: match args.annotation {
+            PickArg::Latest => Pick::Latest,
+            PickArg::First => Pick::First,
+            PickArg::GroundTruth => Pick::GroundTruth,
+            PickArg::All => Pick::All,
+        },
+        strict: args.strict,
     };
     let input = if args.input == "-" {
         Input::Stdin
@@ -120,6 +145,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let summary = result?;
     if !args.quiet {
+        for w in summary.warnings.iter().take(20) {
+            eprintln!("warning: {w}");
+        }
+        if summary.warning_count > 20 {
+            eprintln!("warning: ... and {} more", summary.warning_count - 20);
+        }
         eprintln!(
             "{}: {} of {} tasks, {} records -> {} ({} file{}) in {:.2} s",
             summary.format,

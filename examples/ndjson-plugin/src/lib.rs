@@ -72,6 +72,7 @@ impl BatchEncoder for Encoder {
             bytes,
             records: batch.tasks.len() as u64,
             payload: None,
+            ..Fragment::default()
         })
     }
 }

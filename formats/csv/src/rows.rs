@@ -205,6 +205,7 @@ impl BatchEncoder for Encoder {
             bytes,
             records,
             payload: Some(Box::new(Rows { cells, row_ends })),
+            ..Fragment::default()
         })
     }
 }

@@ -117,6 +117,7 @@ impl BatchEncoder for Encoder {
                 pieces,
                 trailer: batch.trailer.map(<[u8]>::to_vec),
             })),
+            ..Fragment::default()
         })
     }
 }

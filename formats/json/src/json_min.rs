@@ -176,6 +176,7 @@ impl BatchEncoder for Encoder {
             bytes,
             records,
             payload: None,
+            ..Fragment::default()
         })
     }
 }

@@ -1,0 +1,138 @@
+//! Output names that come from task data (image basenames, label file stems): sanitised so
+//! nothing can escape the output or surprise a file system, and made unique so two images
+//! with the same basename never overwrite each other.
+
+use std::collections::HashMap;
+
+/// The longest name kept, in bytes (file systems allow 255).
+pub const MAX_NAME: usize = 200;
+
+/// The last path segment of a URL or path (`/data/upload/1/a.jpg?x=1` → `a.jpg`,
+/// `/data/local-files/?d=dir/x.png` → `x.png`, `s3://b/k/y.jpg` → `y.jpg`).
+pub fn basename(url: &str) -> &str {
+    // A `?d=` local-files URL names its file in the query.
+    let url = match url.find("?d=") {
+        Some(i) => &url[i + 3..],
+        None => url.split(['?', '#']).next().unwrap_or(url),
+    };
+    url.rsplit(['/', '\\']).next().unwrap_or(url)
+}
+
+/// A safe file name: percent-escapes decoded only where harmless, separators, control
+/// characters and `..` removed, bounded length; never empty.
+pub fn sanitize(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '\0') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    while out.starts_with('.') {
+        out.replace_range(..1, "_");
+    }
+    if out.len() > MAX_NAME {
+        let mut cut = MAX_NAME;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // Keep the extension when there is a short one.
+        let ext = out
+            .rfind('.')
+            .filter(|&i| out.len() - i <= 10)
+            .map(|i| out[i..].to_owned());
+        out.truncate(cut - ext.as_ref().map_or(0, String::len));
+        out.push_str(ext.as_deref().unwrap_or(""));
+    }
+    if out.is_empty() { "_".to_owned() } else { out }
+}
+
+/// `(stem, extension with dot)` of a file name.
+pub fn split_ext(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        _ => (name, ""),
+    }
+}
+
+/// FNV-1a 64-bit: a stable hash for deterministic disambiguation.
+pub fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Assigns each distinct source (URL or path) a unique, safe file name. Use it on the writer
+/// side (input order), so names are identical for any thread count.
+#[derive(Debug, Default)]
+pub struct UniqueNames {
+    by_source: HashMap<String, String>,
+    taken: HashMap<String, String>,
+}
+
+impl UniqueNames {
+    /// A new, empty name table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The name for `source`: its sanitised basename, or, when another source already has
+    /// that name, `<stem>-<8 hex of a hash of the source><ext>` (then a counter if needed).
+    pub fn name_for(&mut self, source: &str) -> &str {
+        if !self.by_source.contains_key(source) {
+            let base = sanitize(basename(source));
+            let mut name = base.clone();
+            if self.taken.contains_key(&name) {
+                let (stem, ext) = split_ext(&base);
+                let h = stable_hash(source) as u32;
+                name = format!("{stem}-{h:08x}{ext}");
+                let mut n = 2;
+                while self.taken.contains_key(&name) {
+                    name = format!("{stem}-{h:08x}-{n}{ext}");
+                    n += 1;
+                }
+            }
+            self.taken.insert(name.clone(), source.to_owned());
+            self.by_source.insert(source.to_owned(), name);
+        }
+        self.by_source.get(source).map_or("_", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basenames_of_label_studio_urls() {
+        assert_eq!(basename("/data/upload/1/a.jpg"), "a.jpg");
+        assert_eq!(basename("https://h/x/a.jpg?sig=1"), "a.jpg");
+        assert_eq!(basename("/data/local-files/?d=dir/x.png"), "x.png");
+        assert_eq!(basename("s3://b/k/y.jpg"), "y.jpg");
+    }
+
+    #[test]
+    fn sanitised_names_cannot_escape() {
+        assert_eq!(sanitize(".."), "_.");
+        assert_eq!(sanitize(".hidden"), "_hidden");
+        assert_eq!(sanitize("a\0b\nc"), "a_b_c");
+        assert_eq!(sanitize(""), "_");
+        assert!(sanitize(&"x".repeat(500)).len() <= MAX_NAME);
+        assert!(sanitize(&format!("{}.jpg", "é".repeat(300))).ends_with(".jpg"));
+    }
+
+    #[test]
+    fn same_basename_gets_a_stable_distinct_name() {
+        let mut n = UniqueNames::new();
+        assert_eq!(n.name_for("/data/upload/1/a.jpg"), "a.jpg");
+        let second = n.name_for("/data/upload/2/a.jpg").to_owned();
+        assert!(second.starts_with("a-") && second.ends_with(".jpg") && second != "a.jpg");
+        assert_eq!(n.name_for("/data/upload/1/a.jpg"), "a.jpg");
+        let mut again = UniqueNames::new();
+        again.name_for("/data/upload/1/a.jpg");
+        assert_eq!(again.name_for("/data/upload/2/a.jpg"), second);
+    }
+}
