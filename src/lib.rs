@@ -19,10 +19,16 @@ pub use exportkit_core as core;
 pub use exportkit_core::*;
 
 // Name every built-in format crate so the linker keeps its `register_format!` entries.
+#[cfg(feature = "coco")]
+use exportkit_coco as _;
 #[cfg(feature = "csv")]
 use exportkit_csv as _;
 #[cfg(feature = "json")]
 use exportkit_json as _;
+#[cfg(feature = "voc")]
+use exportkit_voc as _;
+#[cfg(feature = "yolo")]
+use exportkit_yolo as _;
 
 /// Adds every built-in format to `registry`. Use it when life-before-main registration is not
 /// available (a static library linked by a non-Rust linker, some WebAssembly hosts) or to

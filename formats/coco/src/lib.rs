@@ -1,0 +1,1 @@
+//! exportkit coco format (work in progress).

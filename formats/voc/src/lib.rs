@@ -1,0 +1,1 @@
+//! exportkit voc format (work in progress).

@@ -1,0 +1,1 @@
+//! exportkit yolo format (work in progress).
