@@ -23,6 +23,9 @@ mod cli;
 /// The registry: exact built-in names, plugins, duplicates, unknown names.
 mod registry;
 
+/// Fuzzing: arbitrary and mutated inputs never panic.
+mod fuzz;
+
 /// Property tests: determinism across thread counts and batch sizes, CSV quoting round trips,
 /// lossless JSON pass-through.
 mod properties;
