@@ -5,7 +5,8 @@
 #
 #   fixtures/voc/expected/compat/<dataset>/Annotations/<stem>.xml   what the converter wrote
 #
-# The datasets (fixtures/datasets/*) are inputs and are not touched. Only datasets for which
+# Inputs: the shared fixtures/datasets/<name>, and fixtures/voc/datasets/voc_edge (hand-written
+# VOC corner cases: several annotations, same basenames, odd numbers and names); none is touched. Only datasets for which
 # Label Studio offers VOC are converted. The empty images/ directory is not kept (git does not
 # track empty directories); the tests check that exportkit creates it.
 # Checks the rect_1000 digest of ls-converter.md §9.1 (bf3ebb97…).
@@ -29,9 +30,10 @@ if ! "$PY" -c 'import label_studio_sdk.converter' >/dev/null 2>&1; then
   PY="$("$TOOLS/setup-peers.sh" | tail -n 1)"
 fi
 
-DATASETS=(rect_1000 rect_rot_100 edge_60 mixed_200 keypoint_100 unicode_edge)
+DATASETS=(rect_1000 rect_rot_100 edge_60 mixed_200 keypoint_100 unicode_edge voc_edge)
 for name in "${DATASETS[@]}"; do
   d="$FX/datasets/$name"
+  [ -d "$d" ] || d="$FX/voc/datasets/$name"
   if [ ! -f "$d/tasks.json" ]; then
     echo "regen-voc: missing $d/tasks.json" >&2
     exit 1

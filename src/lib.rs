@@ -44,5 +44,14 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
         registry.register(&exportkit_csv::CSV)?;
         registry.register(&exportkit_csv::TSV)?;
     }
+    #[cfg(feature = "coco")]
+    registry.register(&exportkit_coco::COCO)?;
+    #[cfg(feature = "yolo")]
+    {
+        registry.register(&exportkit_yolo::YOLO)?;
+        registry.register(&exportkit_yolo::YOLO_OBB)?;
+    }
+    #[cfg(feature = "voc")]
+    registry.register(&exportkit_voc::VOC)?;
     Ok(())
 }

@@ -21,7 +21,7 @@ fn formats_lists_built_and_missing_formats() {
     assert!(s.lines().any(|l| l.starts_with("JSON_MIN ")), "{s}");
     assert!(
         s.lines()
-            .any(|l| l.starts_with("COCO ") && l.contains("not available in this build")),
+            .any(|l| l.starts_with("CONLL2003 ") && l.contains("not available in this build")),
         "{s}"
     );
 }
@@ -52,7 +52,10 @@ fn usage_errors_exit_2() {
     let tasks = fixture("fixtures/datasets/unicode_edge/tasks.json");
     let o = exportkit(&["convert", &tasks, "--format", "nope", "--out", "/tmp/never"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("known formats: CSV, JSON, JSON_MIN, TSV"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("known formats: COCO, CSV, JSON, JSON_MIN, TSV, VOC, YOLO, YOLO_OBB")
+    );
     assert_eq!(
         exportkit(&["convert", &tasks, "--out", "/tmp/never"])
             .status

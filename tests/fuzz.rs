@@ -90,7 +90,7 @@ proptest! {
     #[test]
     fn exports_survive_mutated_tasks(
         edits in proptest::collection::vec((0.0f64..1.0, any::<u8>(), any::<u8>()), 1..12),
-        fmt in prop::sample::select(vec!["JSON", "JSON_MIN", "CSV", "TSV", "NDJSON"]),
+        fmt in prop::sample::select(vec!["JSON", "JSON_MIN", "CSV", "TSV", "NDJSON", "COCO", "YOLO", "YOLO_OBB", "VOC"]),
         compat: bool,
     ) {
         run_export(mutate(seed_export(), &edits), fmt, compat, 2);

@@ -3,7 +3,12 @@ use exportkit::{ErrorKind, Registry};
 #[test]
 fn global_registry_lists_builtins_and_linked_plugins_sorted() {
     let names: Vec<_> = Registry::global().names().collect();
-    assert_eq!(names, ["CSV", "JSON", "JSON_MIN", "NDJSON", "TSV"]);
+    assert_eq!(
+        names,
+        [
+            "COCO", "CSV", "JSON", "JSON_MIN", "NDJSON", "TSV", "VOC", "YOLO", "YOLO_OBB"
+        ]
+    );
     assert!(Registry::global().duplicates().is_empty());
 }
 
@@ -13,7 +18,9 @@ fn register_builtins_builds_the_same_set_by_hand() {
     exportkit::register_builtins(&mut r).expect("no duplicates");
     assert_eq!(
         r.names().collect::<Vec<_>>(),
-        ["CSV", "JSON", "JSON_MIN", "TSV"]
+        [
+            "COCO", "CSV", "JSON", "JSON_MIN", "TSV", "VOC", "YOLO", "YOLO_OBB"
+        ]
     );
     let dup = r.register(&exportkit_json_alias::JSON).unwrap_err();
     assert_eq!(dup.kind(), ErrorKind::DuplicateFormat);
@@ -31,7 +38,7 @@ fn lookups_are_case_insensitive_and_unknown_names_list_the_known_ones() {
     assert_eq!(e.kind(), ErrorKind::UnknownFormat);
     assert_eq!(
         e.to_string(),
-        "unknown format 'coco2'; known formats: CSV, JSON, JSON_MIN, NDJSON, TSV"
+        "unknown format 'coco2'; known formats: COCO, CSV, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB"
     );
 }
 
