@@ -23,6 +23,9 @@ mod cli;
 /// The registry: exact built-in names, plugins, duplicates, unknown names.
 mod registry;
 
+/// Real consumers (pycocotools) load the output.
+mod consumers;
+
 /// Fuzzing: arbitrary and mutated inputs never panic.
 mod fuzz;
 
