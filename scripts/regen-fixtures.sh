@@ -44,6 +44,10 @@ gen mixed_200   --mode mixed -n 200 --seed 7
 gen edge_60     --mode rect -n 60 --seed 11 --annotations-per-task 2 --cancelled-frac 0.2 \
                 --empty-frac 0.15 --rotation-frac 0.3 --predictions 1 --extra-data \
                 --expand-completed-by --annotators 3
+gen polygon_200  --mode polygon -n 200 --seed 7
+gen keypoint_100 --mode keypoint -n 100 --seed 7
+gen rect_rot_100 --mode rect -n 100 -k 3 --seed 13 --rotation-frac 0.5 --annotations-per-task 2 \
+                 --empty-frac 0.1
 
 want=f4fdc947a9dde7a6338a89d0a4f56d95ae0e2a34ef4dfda24642f0e06b90b2dc
 got=$(sha256sum "$FX/datasets/rect_1000/tasks.json" | cut -d' ' -f1)
@@ -84,5 +88,9 @@ for fmt in "${FORMATS[@]}"; do
     *"tree_sha256=${REF[$fmt]}") echo "rect_1000 $fmt matches ls-converter.md 9.1" ;;
     *) echo "rect_1000 $fmt DIGEST MISMATCH vs 9.1: $t" >&2; rc=1 ;;
   esac
+done
+# The detection formats' fixtures (they use the datasets above).
+for part in coco yolo voc; do
+  PEERS_PY="$PY" bash "$ROOT/scripts/regen-$part.sh" || rc=1
 done
 exit $rc
