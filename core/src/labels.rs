@@ -24,8 +24,9 @@ pub struct Categories {
     by_name: HashMap<String, i64>,
 }
 
-/// Python's `int(str)` for the forms a `category` attribute takes (`" 3"`, `"+3"`, `"1_0"`).
-fn py_int(s: &str) -> Option<i64> {
+/// Python's `int(str)` for the forms a config attribute takes (`" 3"`, `"+3"`, `"1_0"`):
+/// `category`, `model_index`.
+pub fn py_int(s: &str) -> Option<i64> {
     let t = s.trim();
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -58,6 +58,16 @@ pub fn split_ext(name: &str) -> (&str, &str) {
     }
 }
 
+/// The MD5 of `data` as 32 lowercase hex digits (Label Studio names cached files
+/// `<md5(url)[:8]>__<name>`).
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    md5::Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// FNV-1a 64-bit: a stable hash for deterministic disambiguation.
 pub fn stable_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -105,6 +115,13 @@ impl UniqueNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn md5_matches_python_hashlib() {
+        // python3 -c "import hashlib; print(hashlib.md5(b'abc').hexdigest())"
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
 
     #[test]
     fn basenames_of_label_studio_urls() {

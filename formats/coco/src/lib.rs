@@ -24,7 +24,6 @@ mod compat;
 mod info;
 mod ls_math;
 mod ls_path;
-mod md5;
 mod records;
 mod values;
 mod writer;

@@ -9,7 +9,6 @@
 //! Not reproduced: paths that exist on the machine running the export (Label Studio keeps them
 //! as they are, and might read the image's size from the file).
 
-use crate::md5::md5_hex_prefix;
 use std::borrow::Cow;
 
 /// Python's `_WHATWG_C0_CONTROL_OR_SPACE`.
@@ -114,7 +113,11 @@ pub(crate) fn ls_file_name(url: &str) -> Cow<'_, str> {
         return url.into();
     }
     let base = path.rsplit('/').next().unwrap_or("");
-    format!("images/{}__{base}", md5_hex_prefix(fixed.as_bytes(), 8)).into()
+    format!(
+        "images/{}__{base}",
+        exportkit_core::names::md5_hex(fixed.as_bytes())[..8].to_owned()
+    )
+    .into()
 }
 
 #[cfg(test)]
@@ -143,10 +146,7 @@ mod tests {
         // md5 values from Python's hashlib.
         assert_eq!(
             ls_file_name("https://example.com/a,b.jpg"),
-            format!(
-                "images/{}__a,b.jpg",
-                &md5_hex_prefix(b"https://example.com/a,b.jpg", 8)
-            )
+            "images/b9bd94b3__a,b.jpg"
         );
         assert_eq!(
             url_path("HTTP://h/x/a.jpg;v=1?q=2#f").as_deref(),

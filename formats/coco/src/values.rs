@@ -122,25 +122,7 @@ pub(crate) fn ls_name<'a>(label: &Label<'_, 'a>) -> LsName<'a> {
     LsName::Missing
 }
 
-/// Python's `int(text)` for the forms a config attribute takes (`" 3"`, `"+3"`, `"1_0"`).
-pub(crate) fn py_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let ok = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !ok {
-        return None;
-    }
-    let v: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if neg { -v } else { v })
-}
+pub(crate) use exportkit_core::labels::py_int;
 
 #[cfg(test)]
 mod tests {

@@ -43,25 +43,7 @@ pub(crate) struct Encoder {
     pub(crate) mode: Mode,
 }
 
-/// Python's `int(str)` for the forms a `model_index` attribute takes (`" 3"`, `"+3"`, `"1_0"`).
-pub(crate) fn py_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let ok = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !ok {
-        return None;
-    }
-    let v: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if neg { -v } else { v })
-}
+pub(crate) use exportkit_core::labels::py_int;
 
 /// `build_kp_order`: the `KeyPointLabels` labels' attributes merged over controls
 /// (`dict.update`: first position, last attributes), those whose `model_index` is an int,

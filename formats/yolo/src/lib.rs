@@ -16,7 +16,6 @@ mod clean;
 mod clip;
 mod compat;
 mod files;
-mod md5;
 mod meta;
 mod num;
 mod stem;

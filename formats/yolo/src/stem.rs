@@ -123,7 +123,7 @@ fn ls_resolved_path(url: &str) -> String {
     }
     format!(
         "images/{}__{}",
-        crate::md5::hex8(&fixed),
+        exportkit_core::names::md5_hex(fixed.as_bytes())[..8].to_owned(),
         py_basename(&path)
     )
 }
