@@ -20,6 +20,7 @@ pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod registry;
+pub mod resources;
 pub mod task;
 pub mod view;
 
