@@ -4,15 +4,18 @@
 #
 # Usage (from anywhere; the script works in the repository root):
 #   bench/compare.sh [--tasks N] [--no-reference] [--formats LIST] [--threads LIST]
-#                    [--runs R] [--flat-tasks M | --no-flatness] [--no-build] [--keep]
+#                    [--runs R] [--flat-tasks M | --no-flatness] [--flat-formats LIST]
+#                    [--no-build] [--keep]
 #
 #   --tasks N        tasks in the generated input (default 100000); cached as bench/data/rect_<N>.json
 #   --no-reference   do not run the Python reference (no speed-up or byte-identity columns)
-#   --formats LIST   comma-separated (default JSON_MIN,CSV,JSON,TSV)
+#   --formats LIST   comma-separated format names, or the groups `text` (JSON_MIN,CSV,JSON,TSV),
+#                    `vision` (COCO,YOLO,YOLO_OBB,VOC) and `all` (default: all)
 #   --threads LIST   exportkit worker threads (default 1,2)
 #   --runs R         exportkit runs per cell; the median wall time and the largest peak RSS are
 #                    reported (default 3). The reference runs once per format.
-#   --flat-tasks M   memory-flatness check: JSON_MIN and CSV on an M-task input too (default 3*N)
+#   --flat-tasks M   memory-flatness check: the --flat-formats on an M-task input too (default 3*N)
+#   --flat-formats LIST  formats of the flatness check (default JSON_MIN,CSV,COCO)
 #   --no-flatness    skip the memory-flatness check
 #   --no-build       use the existing target/release/exportkit (or $EXPORTKIT) as is
 #   --keep           keep the outputs (bench/data/out) instead of deleting them at the end
@@ -34,7 +37,8 @@ fi
 
 TASKS=100000
 REFERENCE=1
-FORMATS=JSON_MIN,CSV,JSON,TSV
+FORMATS=all
+FLAT_FORMATS=JSON_MIN,CSV,COCO
 THREADS=1,2
 RUNS=3
 FLAT_TASKS=
@@ -54,6 +58,8 @@ while [ $# -gt 0 ]; do
         --runs=*) RUNS=${1#*=}; shift ;;
         --flat-tasks) FLAT_TASKS=$2; shift 2 ;;
         --flat-tasks=*) FLAT_TASKS=${1#*=}; shift ;;
+        --flat-formats) FLAT_FORMATS=$2; shift 2 ;;
+        --flat-formats=*) FLAT_FORMATS=${1#*=}; shift ;;
         --no-flatness) FLATNESS=0; shift ;;
         --no-build) BUILD=0; shift ;;
         --keep) KEEP=1; shift ;;
@@ -64,7 +70,22 @@ done
 case "$TASKS" in ''|*[!0-9]*) echo "compare.sh: --tasks needs a number" >&2; exit 2 ;; esac
 case "$RUNS" in ''|*[!0-9]*|0) echo "compare.sh: --runs needs a positive number" >&2; exit 2 ;; esac
 [ -n "$FLAT_TASKS" ] || FLAT_TASKS=$((TASKS * 3))
-IFS=, read -r -a FORMAT_LIST <<<"$FORMATS"
+# expand_formats LIST: the format groups spelled out.
+expand_formats() {
+    local f out=()
+    IFS=, read -r -a fs <<<"$1"
+    for f in "${fs[@]}"; do
+        case "$f" in
+            text) out+=(JSON_MIN CSV JSON TSV) ;;
+            vision) out+=(COCO YOLO YOLO_OBB VOC) ;;
+            all) out+=(JSON_MIN CSV JSON TSV COCO YOLO YOLO_OBB VOC) ;;
+            *) out+=("$f") ;;
+        esac
+    done
+    (IFS=,; echo "${out[*]}")
+}
+IFS=, read -r -a FORMAT_LIST <<<"$(expand_formats "$FORMATS")"
+IFS=, read -r -a FLAT_FORMAT_LIST <<<"$(expand_formats "$FLAT_FORMATS")"
 IFS=, read -r -a THREAD_LIST <<<"$THREADS"
 
 DATA=bench/data
@@ -97,6 +118,17 @@ known_sha() {
         1000) echo f4fdc947a9dde7a6338a89d0a4f56d95ae0e2a34ef4dfda24642f0e06b90b2dc ;;
         10000) echo d75d14a0bd955befd661deef63989e2926515a07b75af6c4f653b18346e342b2 ;;
         100000) echo 5be9c2cffd6a70094a3861701ca3baa3be9bba0212f2418ef6bc732554e60ac9 ;;
+    esac
+}
+# published N FORMAT: the reference's published median wall s (ls-converter.md section 9), or nothing.
+published() {
+    case "$1:$2" in
+        1000:JSON_MIN) echo 0.54 ;; 1000:CSV) echo 0.63 ;; 1000:COCO) echo 0.61 ;; 1000:YOLO) echo 1.00 ;;
+        1000:VOC) echo 0.92 ;; 1000:YOLO_OBB) echo 0.72 ;; 1000:JSON) echo 0.56 ;;
+        10000:JSON_MIN) echo 1.28 ;; 10000:CSV) echo 1.98 ;; 10000:COCO) echo 1.82 ;; 10000:YOLO) echo 2.14 ;;
+        10000:VOC) echo 4.51 ;; 10000:YOLO_OBB) echo 2.38 ;; 10000:JSON) echo 0.51 ;;
+        100000:JSON_MIN) echo 6.97 ;; 100000:CSV) echo 16.21 ;; 100000:COCO) echo 16.72 ;; 100000:YOLO) echo 18.76 ;;
+        100000:VOC) echo 40.12 ;; 100000:YOLO_OBB) echo 19.98 ;; 100000:JSON) echo 0.76 ;;
     esac
 }
 data_file() {
@@ -166,13 +198,30 @@ measure() {
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# run_exportkit INPUT FORMAT MODE THREADS OUTDIR: RUNS runs; sets E_WALL (median), E_RSS (max KB), E_CPU (median), E_FAIL
+ratio() { awk -v r="$1" -v e="$2" 'BEGIN { printf "%.1fx", r / e }'; }
+# settle DIR...: delete outputs (YOLO and VOC write one file per task, so this can take seconds) and
+# flush dirty pages, so that neither the deletion nor the previous run's writeback falls into the
+# next timed run. Never timed.
+settle() {
+    rm -rf "$@"
+    sync
+}
+# tree_id DIR: what the byte-identity check compares: the digest of every file (with COCO's and
+# notes.json's volatile `year`/`date_created` masked) plus the list of directories, since the
+# digest ignores empty ones (e.g. VOC's and YOLO's `images/`).
+tree_id() {
+    "$PY" ../shared/tools/run_ls_converter.py digest "$1" --normalize | tail -n 1
+    (cd "$1" && find . -type d | LC_ALL=C sort | sha256sum | cut -c1-16)
+}
+
+# run_exportkit INPUT FORMAT MODE THREADS OUTDIR: RUNS runs; sets E_WALL (median), E_RSS (max KB), E_CPU (median), E_FAIL.
+# The last run's output stays in OUTDIR.
 run_exportkit() {
     local input=$1 fmt=$2 mode=$3 threads=$4 out=$5 i walls=() cpus=() extra=()
     [ "$mode" = compat ] && extra=(--compat label-studio)
     E_RSS=0 E_FAIL=0
     for ((i = 0; i < RUNS; i++)); do
-        rm -rf "$out"
+        settle "$out"
         measure "$out.log" "$BIN" convert "$input" --format "$fmt" --out "$out" \
             --config "$CONFIG" --threads "$threads" "${extra[@]}" -q
         if [ "$RC" != 0 ]; then
@@ -200,22 +249,24 @@ echo
 
 ROWS=()
 FAILED=0
-row() { ROWS+=("$(printf '%-9s %-9s %7s %9s %9s %12s %9s %10s' "$@")"); }
-row format mode threads "wall s" "CPU s" "RSS MiB" speed-up identical
+row() { ROWS+=("$(printf '%-9s %-9s %7s %9s %9s %9s %9s %9s %10s' "$@")"); }
+row format mode threads "wall s" "CPU s" "RSS MiB" speed-up "vs §9" identical
 for fmt in "${FORMAT_LIST[@]}"; do
-    ref_wall=
+    ref_wall= ref_id=
     ref_out=$OUT/ref-$fmt
+    pub=$(published "$TASKS" "$fmt")
     if [ "$REFERENCE" = 1 ]; then
         echo "reference $fmt ..." >&2
-        rm -rf "$ref_out"
+        settle "$ref_out"
         measure "$ref_out.log" "$PY" ../shared/tools/run_ls_converter.py "$INPUT" "$CONFIG" "$fmt" "$ref_out"
         if [ "$RC" = 0 ]; then
             ref_wall=$WALL
-            row "$fmt" reference 1 "$WALL" "$CPU" "$(mib "$RSS_KB")" 1.0x -
+            ref_id=$(tree_id "$ref_out")
+            row "$fmt" reference 1 "$WALL" "$CPU" "$(mib "$RSS_KB")" 1.0x "$([ -n "$pub" ] && ratio "$pub" "$WALL" || echo -)" -
         else
             echo "reference $fmt failed (exit $RC):" >&2
             tail -n 5 "$ref_out.log" >&2
-            row "$fmt" reference 1 FAIL - - - -
+            row "$fmt" reference 1 FAIL - - - - -
         fi
     fi
     for mode in clean compat; do
@@ -225,21 +276,29 @@ for fmt in "${FORMAT_LIST[@]}"; do
             run_exportkit "$INPUT" "$fmt" "$mode" "$t" "$out"
             if [ "$E_FAIL" = 1 ]; then
                 FAILED=1
-                row "$fmt" "$mode" "$t" FAIL - - - -
+                row "$fmt" "$mode" "$t" FAIL - - - - -
                 continue
             fi
-            speed=- same=-
+            speed=- same=- vspub=-
+            [ -n "$pub" ] && vspub=$(ratio "$pub" "$E_WALL")
             if [ -n "$ref_wall" ]; then
-                speed=$(awk -v r="$ref_wall" -v e="$E_WALL" 'BEGIN { printf "%.1fx", r / e }')
+                speed=$(ratio "$ref_wall" "$E_WALL")
                 if [ "$mode" = compat ]; then
-                    if diff -rq "$ref_out" "$out" >"$out.diff" 2>&1; then same=yes; else same=NO; FAILED=1; fi
+                    if [ "$(tree_id "$out")" = "$ref_id" ]; then
+                        same=yes
+                    else
+                        same=NO
+                        FAILED=1
+                        echo "exportkit $fmt compat ${t}t differs from the reference; first differences:" >&2
+                        diff -rq "$ref_out" "$out" 2>&1 | head -n 5 >&2 || true
+                    fi
                 fi
             fi
-            row "$fmt" "$mode" "$t" "$E_WALL" "$E_CPU" "$(mib "$E_RSS")" "$speed" "$same"
-            rm -rf "$out"
+            row "$fmt" "$mode" "$t" "$E_WALL" "$E_CPU" "$(mib "$E_RSS")" "$speed" "$vspub" "$same"
+            settle "$out"
         done
     done
-    rm -rf "$ref_out"
+    settle "$ref_out"
 done
 printf '%s\n' "${ROWS[@]}"
 
@@ -248,7 +307,7 @@ if [ "$FLATNESS" = 1 ]; then
     cat "$FLAT_INPUT" >/dev/null
     t_max=$(printf '%s\n' "${THREAD_LIST[@]}" | sort -n | tail -n 1)
     FLAT=("$(printf '%-9s %-7s %12s %12s %9s %12s' format mode "RSS@$TASKS" "RSS@$FLAT_TASKS" growth "wall@$FLAT_TASKS")")
-    for fmt in JSON_MIN CSV; do
+    for fmt in "${FLAT_FORMAT_LIST[@]}"; do
         for mode in clean compat; do
             echo "flatness $fmt $mode ..." >&2
             run_exportkit "$INPUT" "$fmt" "$mode" "$t_max" "$OUT/flat-a"
@@ -258,7 +317,7 @@ if [ "$FLATNESS" = 1 ]; then
             [ "$E_FAIL" = 1 ] && { FAILED=1; continue; }
             FLAT+=("$(printf '%-9s %-7s %12s %12s %9s %12s' "$fmt" "$mode" "$(mib "$small") MiB" "$(mib "$E_RSS") MiB" \
                 "$(awk -v a="$small" -v b="$E_RSS" 'BEGIN { printf "%+.1f%%", (b - a) * 100 / a }')" "$E_WALL s")")
-            rm -rf "$OUT/flat-a" "$OUT/flat-b"
+            settle "$OUT/flat-a" "$OUT/flat-b"
         done
     done
     echo

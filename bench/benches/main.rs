@@ -1,5 +1,10 @@
 //! Criterion benchmarks: the committed `rect_1000` fixture (1,000 tasks, about 2 MB) converted to
-//! JSON, JSON_MIN, CSV and TSV, clean and `--compat label-studio`, with 1 and 2 worker threads.
+//! JSON, JSON_MIN, CSV, TSV and the vision formats COCO, YOLO, YOLO_OBB and VOC, clean and
+//! `--compat label-studio`, with 1 and 2 worker threads.
+//!
+//! Each iteration writes into a fresh output directory: the previous one is deleted in the
+//! untimed setup (YOLO and VOC write one file per image, and an existing directory would be
+//! merged into file by file instead of renamed into place).
 //!
 //! Throughput is reported in input bytes. Run with `cargo bench -p exportkit-bench` (add
 //! `-- --quick` for a short run); `cargo test -p exportkit-bench --benches` runs each case once.
@@ -14,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-const FORMATS: [&str; 4] = ["json", "json_min", "csv", "tsv"];
+const FORMATS: [&str; 8] = [
+    "json", "json_min", "csv", "tsv", "coco", "yolo", "yolo_obb", "voc",
+];
 const THREADS: [usize; 2] = [1, 2];
 
 fn fixture_dir() -> PathBuf {
@@ -41,9 +48,17 @@ fn convert(c: &mut Criterion) {
                 let out = tmp.path().join(format!("{name}-{mode}-{threads}"));
                 let id = BenchmarkId::new(mode, format!("{threads}t"));
                 group.bench_function(id, |b| {
-                    // The input copy is made outside the timed part.
+                    // The input copy and the deletion of the previous output are made outside
+                    // the timed part.
                     b.iter_batched(
-                        || tasks.clone(),
+                        || {
+                            match std::fs::remove_dir_all(&out) {
+                                Ok(()) => {}
+                                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                                Err(e) => panic!("cannot remove {}: {e}", out.display()),
+                            }
+                            tasks.clone()
+                        },
                         |input| {
                             let ctx = ExportContext {
                                 config: Some(config.clone()),

@@ -86,6 +86,11 @@ pub struct ExportOptions {
     pub pick: Pick,
     /// Turn data warnings (skipped regions, unknown labels, ...) into errors.
     pub strict: bool,
+    /// Copy the images (and other media) tasks point to into the output, for formats that can
+    /// (VOC; the `*_WITH_IMAGES` formats always do).
+    pub download_resources: bool,
+    /// Where task URLs may be read from, and the download policy.
+    pub resources: crate::resources::ResourceOptions,
 }
 
 impl Default for ExportOptions {
@@ -101,6 +106,8 @@ impl Default for ExportOptions {
             header: true,
             pick: Pick::Latest,
             strict: false,
+            download_resources: false,
+            resources: crate::resources::ResourceOptions::default(),
         }
     }
 }

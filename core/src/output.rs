@@ -60,6 +60,8 @@ pub struct Output {
     target: Target,
     staging: tempfile::TempDir,
     open: BTreeMap<String, BufWriter<File>>,
+    resolver: Option<std::sync::Arc<crate::resources::Resolver>>,
+    warnings: Vec<crate::exporter::Warning>,
 }
 
 /// Checks that `name` is a relative path of plain components (no `..`, no root, no prefix).
@@ -99,7 +101,40 @@ impl Output {
             target,
             staging,
             open: BTreeMap::new(),
+            resolver: None,
+            warnings: Vec::new(),
         })
+    }
+
+    /// Gives the export's resource resolver to the writer (the pipeline does this).
+    pub fn set_resolver(&mut self, resolver: std::sync::Arc<crate::resources::Resolver>) {
+        self.resolver = Some(resolver);
+    }
+
+    /// The export's resource resolver, for writers that copy or download media.
+    pub fn resolver(&self) -> Option<&std::sync::Arc<crate::resources::Resolver>> {
+        self.resolver.as_ref()
+    }
+
+    /// Records a data warning from the writer side (a failed download, ...).
+    pub fn warn(&mut self, warning: crate::exporter::Warning) {
+        self.warnings.push(warning);
+    }
+
+    /// Takes the warnings recorded so far.
+    pub fn take_warnings(&mut self) -> Vec<crate::exporter::Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// The staging path of part `name` (parent directories created), for files written by
+    /// other threads, such as downloads.
+    pub fn path_for(&self, name: &str) -> Result<PathBuf> {
+        check_name(name)?;
+        let path = self.staging.path().join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        Ok(path)
     }
 
     /// The target this output becomes.

@@ -140,6 +140,8 @@ impl ExportJob {
         bytes: &AtomicU64,
     ) -> Result<Counts> {
         let ctx = &self.context;
+        let resolver = Arc::new(crate::resources::Resolver::new(&ctx.options.resources)?);
+        out.set_resolver(resolver.clone());
         let exporter = self.format.build(ctx)?;
         let mut writer = exporter.writer;
         let encoder = &*exporter.encoder;
@@ -195,7 +197,7 @@ impl ExportJob {
                             if stop.load(Ordering::Relaxed) {
                                 return;
                             }
-                            let r = encode_batch(encoder, ctx, &batch);
+                            let r = encode_batch(encoder, ctx, &batch, &resolver);
                             let _ = tx.send((batch.seq, r));
                             // Hand the buffers back to the splitter (dropped if it has enough).
                             let _ = spent.try_send(batch);
@@ -217,8 +219,19 @@ impl ExportJob {
             }
             Ok(counts)
         })
-        .and_then(|counts| {
+        .and_then(|mut counts| {
             writer.finish(out)?;
+            // Warnings from the writer side (failed downloads, ...), after the encoders' ones.
+            let late = out.take_warnings();
+            if let (true, Some(w)) = (ctx.options.strict, late.first()) {
+                return Err(
+                    Error::new(ErrorKind::Input, format!("{} (strict)", w.message))
+                        .at_task(w.task_index, w.task_id.clone()),
+                );
+            }
+            counts.warning_count += late.len() as u64;
+            let room = MAX_WARNINGS.saturating_sub(counts.warnings.len());
+            counts.warnings.extend(late.into_iter().take(room));
             Ok(counts)
         })
     }
@@ -279,6 +292,7 @@ fn encode_batch(
     encoder: &dyn BatchEncoder,
     ctx: &ExportContext,
     batch: &RawBatch,
+    resolver: &crate::resources::Resolver,
 ) -> Result<Encoded> {
     let mut records = Vec::with_capacity(batch.len());
     for i in 0..batch.len() {
@@ -296,6 +310,7 @@ fn encode_batch(
     let view = Batch {
         tasks: &records,
         trailer: batch.trailer.as_deref(),
+        resolver,
     };
     let run = std::panic::AssertUnwindSafe(|| encoder.encode(ctx, &view));
     let fragment = std::panic::catch_unwind(run).unwrap_or_else(|p| {

@@ -17,6 +17,8 @@ pub struct Batch<'b, 'a> {
     pub tasks: &'b [TaskRecord<'a>],
     /// On the last batch: the input's bytes after the last task (e.g. `]\n`).
     pub trailer: Option<&'b [u8]>,
+    /// The export's resource resolver (image sizes from headers, local media).
+    pub resolver: &'b crate::resources::Resolver,
 }
 
 /// The label config as the item view uses it: `from_name` lookups precomputed. Build one per

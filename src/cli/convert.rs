@@ -2,6 +2,7 @@
 
 use super::progress::Bar;
 use super::{Failure, load_config};
+use exportkit::resources::ResourceOptions;
 use exportkit::{
     AnnotationFilter, Compat, ExportContext, ExportJob, ExportOptions, Input, Pick, Registry,
     Support, Target, TaskFilter,
@@ -74,6 +75,31 @@ pub struct Args {
     /// Fail on data warnings (skipped regions, labels missing from the config, ...).
     #[arg(long)]
     strict: bool,
+    /// Copy the images tasks point to into the output (VOC; `*_WITH_IMAGES` formats always do).
+    #[arg(long)]
+    download_resources: bool,
+    /// Where `/data/upload/<project>/<file>` URLs are read from (Label Studio's media/upload).
+    #[arg(long, value_name = "DIR")]
+    upload_dir: Option<PathBuf>,
+    /// Where `/data/local-files/?d=<path>` URLs are read from (LOCAL_FILES_DOCUMENT_ROOT).
+    #[arg(long, value_name = "DIR")]
+    local_files_root: Option<PathBuf>,
+    /// A directory absolute file paths in task data may be read from (repeatable).
+    #[arg(long, value_name = "DIR")]
+    allow_root: Vec<PathBuf>,
+    /// The Label Studio instance (e.g. https://ls.example.com): uploads, local files and cloud
+    /// URIs are fetched from it with --token, and its host is allowed.
+    #[arg(long, value_name = "URL")]
+    hostname: Option<String>,
+    /// API token for --hostname (sent as `Authorization: Token ...`, only to that host).
+    #[arg(long, env = "LABEL_STUDIO_API_KEY", hide_env_values = true)]
+    token: Option<String>,
+    /// Allow downloads from this host, IP or CIDR even if private or loopback (repeatable).
+    #[arg(long, value_name = "HOST|IP|CIDR")]
+    allow_host: Vec<String>,
+    /// Parallel downloads.
+    #[arg(long, default_value_t = 8)]
+    downloads: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -123,6 +149,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             PickArg::All => Pick::All,
         },
         strict: args.strict,
+        download_resources: args.download_resources,
+        resources: ResourceOptions {
+            upload_dir: args.upload_dir,
+            local_files_root: args.local_files_root,
+            allowed_roots: args.allow_root,
+            hostname: args.hostname,
+            token: args.token,
+            allow_hosts: args.allow_host,
+            parallel: args.downloads.max(1),
+            ..ResourceOptions::default()
+        },
     };
     let input = if args.input == "-" {
         Input::Stdin
@@ -152,7 +189,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             eprintln!("warning: ... and {} more", summary.warning_count - 20);
         }
         eprintln!(
-            "{}: {} of {} tasks, {} records -> {} ({} file{}) in {:.2} s",
+            "{}: {} of {} tasks, {} records -> {} ({} file{}) in {:.2} s{}",
             summary.format,
             summary.tasks_exported,
             summary.tasks_read,
@@ -160,7 +197,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             summary.output.display(),
             summary.files.len(),
             if summary.files.len() == 1 { "" } else { "s" },
-            summary.elapsed.as_secs_f64()
+            summary.elapsed.as_secs_f64(),
+            match summary.warning_count {
+                0 => String::new(),
+                n => format!(", {n} warning{}", if n == 1 { "" } else { "s" }),
+            }
         );
     }
     Ok(())

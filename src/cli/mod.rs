@@ -21,7 +21,7 @@ enum Command {
     /// List the formats, and with --config which ones can export that project.
     Formats(formats::Args),
     /// Convert a Label Studio export (JSON array, single task or NDJSON) into a format.
-    Convert(convert::Args),
+    Convert(Box<convert::Args>),
 }
 
 pub fn main() -> ExitCode {
@@ -38,7 +38,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Formats(a) => formats::run(a),
-        Command::Convert(a) => convert::run(a),
+        Command::Convert(a) => convert::run(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

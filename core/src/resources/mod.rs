@@ -22,6 +22,7 @@
 //! Every failure is a per-item [`ResourceError`], never a panic.
 
 mod cache;
+mod downloader;
 mod error;
 mod fetch;
 mod http;
@@ -35,6 +36,8 @@ mod policy;
 mod tests;
 #[cfg(test)]
 mod testserver;
+
+pub use downloader::{Download, Downloader};
 
 use std::fmt;
 use std::path::PathBuf;
