@@ -45,11 +45,16 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
         registry.register(&exportkit_csv::TSV)?;
     }
     #[cfg(feature = "coco")]
-    registry.register(&exportkit_coco::COCO)?;
+    {
+        registry.register(&exportkit_coco::COCO)?;
+        registry.register(&exportkit_coco::COCO_WITH_IMAGES)?;
+    }
     #[cfg(feature = "yolo")]
     {
         registry.register(&exportkit_yolo::YOLO)?;
         registry.register(&exportkit_yolo::YOLO_OBB)?;
+        registry.register(&exportkit_yolo::YOLO_WITH_IMAGES)?;
+        registry.register(&exportkit_yolo::YOLO_OBB_WITH_IMAGES)?;
     }
     #[cfg(feature = "voc")]
     registry.register(&exportkit_voc::VOC)?;

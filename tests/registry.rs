@@ -6,7 +6,18 @@ fn global_registry_lists_builtins_and_linked_plugins_sorted() {
     assert_eq!(
         names,
         [
-            "COCO", "CSV", "JSON", "JSON_MIN", "NDJSON", "TSV", "VOC", "YOLO", "YOLO_OBB"
+            "COCO",
+            "COCO_WITH_IMAGES",
+            "CSV",
+            "JSON",
+            "JSON_MIN",
+            "NDJSON",
+            "TSV",
+            "VOC",
+            "YOLO",
+            "YOLO_OBB",
+            "YOLO_OBB_WITH_IMAGES",
+            "YOLO_WITH_IMAGES"
         ]
     );
     assert!(Registry::global().duplicates().is_empty());
@@ -19,7 +30,17 @@ fn register_builtins_builds_the_same_set_by_hand() {
     assert_eq!(
         r.names().collect::<Vec<_>>(),
         [
-            "COCO", "CSV", "JSON", "JSON_MIN", "TSV", "VOC", "YOLO", "YOLO_OBB"
+            "COCO",
+            "COCO_WITH_IMAGES",
+            "CSV",
+            "JSON",
+            "JSON_MIN",
+            "TSV",
+            "VOC",
+            "YOLO",
+            "YOLO_OBB",
+            "YOLO_OBB_WITH_IMAGES",
+            "YOLO_WITH_IMAGES"
         ]
     );
     let dup = r.register(&exportkit_json_alias::JSON).unwrap_err();
@@ -38,7 +59,7 @@ fn lookups_are_case_insensitive_and_unknown_names_list_the_known_ones() {
     assert_eq!(e.kind(), ErrorKind::UnknownFormat);
     assert_eq!(
         e.to_string(),
-        "unknown format 'coco2'; known formats: COCO, CSV, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB"
+        "unknown format 'coco2'; known formats: COCO, COCO_WITH_IMAGES, CSV, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
     );
 }
 

@@ -23,6 +23,9 @@ mod cli;
 /// The registry: exact built-in names, plugins, duplicates, unknown names.
 mod registry;
 
+/// Images: downloads, the access policy, confinement, per-task failures.
+mod resources;
+
 /// Real consumers (pycocotools) load the output.
 mod consumers;
 

@@ -4,6 +4,7 @@
 use super::{Resolver, ResourceError};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 /// One file to fetch for a task.
@@ -24,6 +25,9 @@ pub struct Download {
 pub struct Downloader {
     tx: Option<crossbeam_channel::Sender<Download>>,
     workers: Vec<JoinHandle<Vec<(Download, ResourceError)>>>,
+    /// Set when the downloader is dropped without `finish` (a failed export): queued jobs are
+    /// skipped so nothing keeps writing into a staging folder being removed.
+    abandoned: Arc<AtomicBool>,
 }
 
 impl Downloader {
@@ -31,13 +35,18 @@ impl Downloader {
     pub fn new(resolver: Arc<Resolver>, parallel: usize) -> Self {
         let parallel = parallel.max(1);
         let (tx, rx) = crossbeam_channel::bounded::<Download>(parallel * 4);
+        let abandoned = Arc::new(AtomicBool::new(false));
         let workers = (0..parallel)
             .map(|_| {
                 let rx = rx.clone();
                 let resolver = resolver.clone();
+                let abandoned = abandoned.clone();
                 std::thread::spawn(move || {
                     let mut failed = Vec::new();
                     for job in rx {
+                        if abandoned.load(Ordering::Relaxed) {
+                            break;
+                        }
                         if let Err(e) =
                             resolver.fetch_to(&job.url, job.task_id.as_deref(), &job.dest)
                         {
@@ -51,6 +60,7 @@ impl Downloader {
         Downloader {
             tx: Some(tx),
             workers,
+            abandoned,
         }
     }
 
@@ -63,6 +73,7 @@ impl Downloader {
     }
 
     /// Waits for every queued download; returns the failures in input order.
+    #[must_use]
     pub fn finish(mut self) -> Vec<(Download, ResourceError)> {
         self.tx = None;
         let mut failed: Vec<(Download, ResourceError)> = Vec::new();
@@ -82,5 +93,15 @@ impl Downloader {
         }
         failed.sort_by_key(|(d, _)| d.task_index);
         failed
+    }
+}
+
+impl Drop for Downloader {
+    fn drop(&mut self) {
+        if !self.workers.is_empty() {
+            // Dropped without `finish`: stop taking jobs; running downloads end on their own.
+            self.abandoned.store(true, Ordering::Relaxed);
+            self.tx = None;
+        }
     }
 }

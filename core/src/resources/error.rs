@@ -121,7 +121,7 @@ impl From<ResourceError> for crate::Error {
 }
 
 /// `url` without its query, fragment and credentials, for messages.
-pub(crate) fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) => {
             let _ = u.set_username("");

@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use error::{ResourceError, ResourceErrorKind};
+pub use error::{ResourceError, ResourceErrorKind, redact};
 pub use fetch::{FetchJob, fetch_all};
 pub use options::{CloudHook, ResourceOptions};
 pub use policy::{AddressClass, classify};

@@ -77,6 +77,7 @@ impl Out<'_, '_> {
             width,
             height,
             name: name.clone(),
+            copy: None,
         });
         it.images += 1;
     }

@@ -2,16 +2,22 @@
 //! empty `images/` directory, as Label Studio's converter lays it out.
 //!
 //! * Clean (default): one image per task (`id` = 0-based position among the exported tasks,
-//!   `file_name` = `images/<unique safe basename>`, size from the regions), categories from the
-//!   clean class list (id = YOLO class index), annotation ids from 1, boxes as the true pixel
-//!   hull of rotated rectangles clipped to the image, polygons clipped with their
-//!   segmentation, keypoints in COCO's `[x, y, v] * K` layout on their parent box.
+//!   `file_name` = `images/<unique safe basename>`, size from the regions, else from the image
+//!   header when the export may read the image), categories from the clean class list (id =
+//!   YOLO class index), annotation ids from 1, boxes as the true pixel hull of rotated
+//!   rectangles clipped to the image, polygons clipped with their segmentation, keypoints in
+//!   COCO's `[x, y, v] * K` layout on their parent box.
 //! * `--compat label-studio`: byte-identical to label-studio-sdk 2.1.2's `COCO` (one image per
 //!   annotation, percent-space rotation, keypoints merged per annotation, labels missing from
 //!   the config appended as categories, ...). Two exceptions: the `info` date (UTC, or
 //!   `SOURCE_DATE_EPOCH`), and polygon `area` for 16 points or more on CPUs whose OpenBLAS
 //!   `ddot` kernel is not the AVX-512 one reproduced here (last bits). Where Label Studio
 //!   crashes, the region is skipped with a warning.
+//!
+//! `COCO_WITH_IMAGES` (clean mode only) writes the same `result.json` and copies each image
+//! into `images/<unique name>`, the name its `file_name` gives: local files are copied, URLs
+//! downloaded (once per distinct URL) in the background under the export's resource policy. A
+//! failed image is a warning with the task id; the task's entry and annotations stay.
 //!
 //! Images are streamed into `result.json` as tasks arrive; annotations are spilled to a
 //! temporary file and appended at the end, so memory stays flat.
@@ -21,6 +27,7 @@ mod categories;
 mod clean;
 mod clip;
 mod compat;
+mod copy;
 mod info;
 mod ls_math;
 mod ls_path;
@@ -34,14 +41,21 @@ use exportkit_core::{
 };
 use std::sync::Arc;
 
-/// The `COCO` format.
+/// The `COCO` format, with or without the images.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CocoFormat;
+pub struct CocoFormat {
+    /// Whether the images are copied into `images/` (`COCO_WITH_IMAGES`).
+    with_images: bool,
+}
 
 /// The `COCO` format's registered instance.
-pub static COCO: CocoFormat = CocoFormat;
+pub static COCO: CocoFormat = CocoFormat { with_images: false };
+
+/// The `COCO_WITH_IMAGES` format's registered instance: `COCO` plus the images.
+pub static COCO_WITH_IMAGES: CocoFormat = CocoFormat { with_images: true };
 
 exportkit_core::register_format!(COCO);
+exportkit_core::register_format!(COCO_WITH_IMAGES);
 
 const INFO: FormatInfo = FormatInfo {
     name: "COCO",
@@ -49,6 +63,14 @@ const INFO: FormatInfo = FormatInfo {
     description: "COCO detection JSON: images, categories, boxes, polygons and keypoints",
     extension: "json",
     ls_name: Some("COCO"),
+};
+
+const INFO_WITH_IMAGES: FormatInfo = FormatInfo {
+    name: "COCO_WITH_IMAGES",
+    title: "COCO with Images",
+    description: "COCO detection JSON plus the images, copied into images/",
+    extension: "json",
+    ls_name: Some("COCO_WITH_IMAGES"),
 };
 
 /// The task-data key of the image the shapes are drawn on: the first `Image` input of a
@@ -67,14 +89,27 @@ fn image_key(config: &LabelConfig) -> Option<String> {
 
 impl ExporterFactory for CocoFormat {
     fn info(&self) -> &FormatInfo {
-        &INFO
+        if self.with_images {
+            &INFO_WITH_IMAGES
+        } else {
+            &INFO
+        }
     }
 
     fn build(&self, ctx: &ExportContext) -> Result<Exporter> {
+        let name = self.info().name;
+        if self.with_images && ctx.options.is_compat() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{name} has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage"
+                ),
+            ));
+        }
         let config = ctx.config.as_deref().ok_or_else(|| {
             Error::new(
                 ErrorKind::Unsupported,
-                "COCO needs the project's label config (--config) for its categories",
+                format!("{name} needs the project's label config (--config) for its categories"),
             )
         })?;
         if ctx.options.is_compat() {
@@ -83,7 +118,7 @@ impl ExporterFactory for CocoFormat {
                 data_key: config.data_keys().first().map(|k| (*k).to_owned()),
                 kp_order: categories::label_studio_kp_order(config),
             };
-            let writer = writer::Writer::new(true, setup.cats.clone());
+            let writer = writer::Writer::new(true, setup.cats.clone(), false);
             Ok(Exporter {
                 encoder: Box::new(compat::Encoder {
                     setup: Arc::new(setup),
@@ -103,8 +138,10 @@ impl ExporterFactory for CocoFormat {
                     .map(|c| c.name.clone())
                     .collect(),
                 pick: ctx.options.pick,
+                copy_images: self.with_images,
+                read_images: self.with_images || ctx.options.download_resources,
             };
-            let writer = writer::Writer::new(false, setup.cats.clone());
+            let writer = writer::Writer::new(false, setup.cats.clone(), self.with_images);
             Ok(Exporter {
                 encoder: Box::new(clean::Encoder {
                     setup: Arc::new(setup),

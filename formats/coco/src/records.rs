@@ -23,6 +23,18 @@ pub(crate) struct ImageRec {
     /// Compat: `file_name`, rendered JSON. Clean: the image source (URL) as UTF-8 text, named
     /// by the writer.
     pub(crate) name: Range<usize>,
+    /// `COCO_WITH_IMAGES`: the task whose URL `name` is, for the writer's download (`None`
+    /// when there is nothing to copy: other formats, or no image URL).
+    pub(crate) copy: Option<TaskRef>,
+}
+
+/// The task an image comes from, for download jobs and their warnings.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskRef {
+    /// 0-based index of the task in the input.
+    pub(crate) index: u64,
+    /// The task id as written.
+    pub(crate) id: Option<String>,
 }
 
 /// One annotation, or (compat, `tail: None`) only a category lookup that may append a

@@ -1,6 +1,7 @@
 //! The sequential half: numbers images and annotations in input order, streams `images` into
 //! `result.json`, spills `annotations` to a temporary file, and at the end writes
-//! `categories`, the spilled annotations and `info`.
+//! `categories`, the spilled annotations and `info`. `COCO_WITH_IMAGES` also queues each
+//! image's copy under the name its `file_name` gives.
 
 use crate::categories::CategoryList;
 use crate::records::{Cat, Encoded, bad_fragment};
@@ -16,10 +17,13 @@ fn io(e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("writing COCO: {e}"))
 }
 
-/// Writes `result.json` (and the empty `images/` directory).
+/// Writes `result.json` (and the `images/` directory, filled for `COCO_WITH_IMAGES`).
 #[derive(Debug)]
 pub(crate) struct Writer {
     compat: bool,
+    /// Whether images are copied (set up in `begin`).
+    with_images: bool,
+    copier: Option<crate::copy::Copier>,
     style: JsonStyle,
     cats: CategoryList,
     names: UniqueNames,
@@ -30,9 +34,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn new(compat: bool, cats: CategoryList) -> Self {
+    pub(crate) fn new(compat: bool, cats: CategoryList, with_images: bool) -> Self {
         Writer {
             compat,
+            with_images,
+            copier: None,
             style: if compat {
                 crate::compat::STYLE
             } else {
@@ -49,9 +55,12 @@ impl Writer {
 }
 
 impl FormatWriter for Writer {
-    fn begin(&mut self, _ctx: &ExportContext, out: &mut Output) -> Result<()> {
+    fn begin(&mut self, ctx: &ExportContext, out: &mut Output) -> Result<()> {
         // Label Studio always creates `images/` (COCO_WITH_IMAGES fills it).
         out.dir("images")?;
+        if self.with_images {
+            self.copier = Some(crate::copy::Copier::start(ctx, out)?);
+        }
         out.part(PART)?.write_all(b"{\n  \"images\": [").map_err(io)
     }
 
@@ -88,6 +97,9 @@ impl FormatWriter for Writer {
                     let source =
                         std::str::from_utf8(slice(&img.name)?).map_err(|_| bad_fragment())?;
                     let name = format!("images/{}", self.names.name_for(source));
+                    if let (Some(task), Some(copier)) = (&img.copy, self.copier.as_mut()) {
+                        copier.copy(source, &name, task, out)?;
+                    }
                     img_buf.extend_from_slice(b"id\": ");
                     write_u64(&mut img_buf, image_id);
                     img_buf.extend_from_slice(b",\n      \"file_name\": ");
@@ -161,6 +173,10 @@ impl FormatWriter for Writer {
         // Label Studio's file has no final newline.
         tail.extend_from_slice(if this.compat { b"\n}" } else { b"\n}\n" });
         w.write_all(&tail).map_err(io)?;
-        out.close(PART)
+        out.close(PART)?;
+        if let Some(copier) = this.copier {
+            copier.finish(out);
+        }
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! with one `<object>` per label of each rectangle or polygon region, boxes in integer pixels
 //! (the rotated rectangle's true hull, clipped to the image).
 
+use crate::probe::{Failure, Reader};
 use crate::xml::{DECLARATION, Xml};
 use crate::{Doc, Docs};
 use exportkit_core::config::{Control, ControlMatcher};
@@ -9,6 +10,7 @@ use exportkit_core::exporter::Warning;
 use exportkit_core::geometry::rotated_corners;
 use exportkit_core::labels::{Categories, is_geometric};
 use exportkit_core::model::{self, Region};
+use exportkit_core::resources::redact;
 use exportkit_core::task::pick_items;
 use exportkit_core::{Pick, Result, Schema, TaskRecord};
 use serde_json::value::RawValue;
@@ -23,6 +25,8 @@ pub(crate) struct Clean {
     pub(crate) categories: Option<Categories>,
     /// Which annotation(s) of a task are exported.
     pub(crate) pick: Pick,
+    /// `ExportOptions::download_resources`: images are copied into `images/` (and may be read).
+    pub(crate) download: bool,
 }
 
 /// The bytes every clean document starts with, up to the image name (which the writer
@@ -217,6 +221,7 @@ impl Clean {
         rec: &TaskRecord<'_>,
         schema: &Schema<'_>,
         matcher: Option<&ControlMatcher<'_>>,
+        reader: &mut Reader<'_>,
         docs: &mut Docs,
         warnings: &mut Vec<Warning>,
     ) -> Result<()> {
@@ -248,12 +253,38 @@ impl Clean {
                 all.iter().flat_map(|a| a.result.iter().flatten()).collect();
             image_size(&others)
         });
+        // The header, when this export may read the image: the size when no region gives
+        // one (regions win), and the channel count.
+        let task_id = rec.id_text();
+        let header = reader.read(&image, task_id.as_deref());
+        let size = size.or_else(|| match &header {
+            Some(Ok(hd)) => Some((f64::from(hd.width), f64::from(hd.height))),
+            _ => None,
+        });
         let Some((w, h)) = size else {
+            let why = match &header {
+                Some(Err(Failure::Fetch(e) | Failure::Header(e))) => {
+                    format!(", and the image could not be read: {e}")
+                }
+                _ => String::new(),
+            };
             warnings.push(Warning::new(
                 rec,
-                "VOC: image size unknown (no region has original_width/original_height); no file written",
+                format!("VOC: image size unknown (no region has original_width/original_height{why}); no file written"),
             ));
             return Ok(());
+        };
+        let depth = match &header {
+            Some(Ok(hd)) => hd.depth.unwrap_or(3),
+            Some(Err(Failure::Fetch(_))) if reader.downloads() => 3, // the writer reports it
+            Some(Err(Failure::Fetch(e) | Failure::Header(e))) => {
+                warnings.push(Warning::new(
+                    rec,
+                    format!("VOC: image {}: {e}; <depth> 3 written", redact(&image)),
+                ));
+                3
+            }
+            None => 3,
         };
 
         let mut objects = Vec::new();
@@ -340,7 +371,7 @@ impl Clean {
         x.open("size");
         x.leaf("width", &(w as u64).to_string());
         x.leaf("height", &(h as u64).to_string());
-        x.leaf("depth", "3");
+        x.leaf("depth", &depth.to_string());
         x.close("size");
         x.leaf("segmented", "0");
         for o in &objects {
@@ -361,6 +392,7 @@ impl Clean {
         docs.docs.push(Doc {
             name: image.into_owned(),
             range: start..docs.bytes.len(),
+            task: Some((rec.index, task_id)),
         });
         Ok(())
     }

@@ -155,6 +155,7 @@ pub(crate) fn encode_task(
         docs.docs.push(Doc {
             name: xml_name,
             range: start..docs.bytes.len(),
+            task: None,
         });
     }
     Ok(())

@@ -1,10 +1,19 @@
 //! The sequential half: writes each document to `Annotations/`, in input order. Compat
-//! overwrites like Label Studio (last write wins); clean names each task's file uniquely.
+//! overwrites like Label Studio (last write wins); clean names each task's file uniquely and,
+//! with `--download-resources`, copies each distinct image once into `images/<its name>`.
 
 use crate::Docs;
+use exportkit_core::exporter::Warning;
 use exportkit_core::names::{UniqueNames, split_ext};
+use exportkit_core::resources::{Download, Downloader, redact};
 use exportkit_core::{Error, ErrorKind, ExportContext, FormatWriter, Fragment, Output, Result};
 use std::collections::HashSet;
+
+/// Clean `--download-resources`: the background downloads and the URLs already queued.
+struct Images {
+    downloader: Downloader,
+    queued: HashSet<String>,
+}
 
 pub(crate) struct Writer {
     compat: bool,
@@ -13,6 +22,8 @@ pub(crate) struct Writer {
     names: UniqueNames,
     /// Clean: XML stems already used (lower case, so names differ on any file system).
     stems: HashSet<String>,
+    /// Clean with `--download-resources`.
+    images: Option<Images>,
 }
 
 impl Writer {
@@ -22,6 +33,7 @@ impl Writer {
             annotations_dir: false,
             names: UniqueNames::new(),
             stems: HashSet::new(),
+            images: None,
         }
     }
 
@@ -40,11 +52,24 @@ impl Writer {
 }
 
 impl FormatWriter for Writer {
-    fn begin(&mut self, _ctx: &ExportContext, out: &mut Output) -> Result<()> {
+    fn begin(&mut self, ctx: &ExportContext, out: &mut Output) -> Result<()> {
         out.dir("images")?;
         if !self.compat {
             out.dir("Annotations")?;
             self.annotations_dir = true;
+            if ctx.options.download_resources {
+                let resolver = out.resolver().cloned().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Options,
+                        "VOC: no resource resolver to copy images",
+                    )
+                })?;
+                let parallel = resolver.parallel();
+                self.images = Some(Images {
+                    downloader: Downloader::new(resolver, parallel),
+                    queued: HashSet::new(),
+                });
+            }
         }
         Ok(())
     }
@@ -67,6 +92,17 @@ impl FormatWriter for Writer {
                 out.write_file(&format!("Annotations/{}", d.name), bytes)?;
             } else {
                 let name = self.names.name_for(&d.name).to_owned();
+                if let Some(images) = &mut self.images
+                    && images.queued.insert(d.name.clone())
+                {
+                    let (task_index, task_id) = d.task.clone().unwrap_or_default();
+                    images.downloader.submit(Download {
+                        task_index,
+                        task_id,
+                        url: d.name.clone(),
+                        dest: out.path_for(&format!("images/{name}"))?,
+                    });
+                }
                 let stem = self.unique_stem(&name);
                 let doc = crate::clean::assemble(&name, bytes);
                 out.write_file(&format!("Annotations/{stem}.xml"), &doc)?;
@@ -75,7 +111,17 @@ impl FormatWriter for Writer {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _out: &mut Output) -> Result<()> {
+    fn finish(self: Box<Self>, out: &mut Output) -> Result<()> {
+        if let Some(images) = self.images {
+            // A failed image never fails the export: its annotation file stays, with a warning.
+            for (job, err) in images.downloader.finish() {
+                out.warn(Warning {
+                    task_index: job.task_index,
+                    task_id: job.task_id,
+                    message: format!("image {}: {err}", redact(&job.url)),
+                });
+            }
+        }
         Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //! true pixel-space hull, everything clipped to the image and normalised to `[0, 1]`.
 
 use crate::clip::{Pt, area, clip_to_unit, unit};
-use crate::files::{Content, FileOut, Files};
+use crate::files::{Content, FileOut, Files, TaskRef};
+use crate::header::{Size, header_size, needs_size};
 use crate::num::{finite_number, string_list, write_coord};
 use exportkit_core::config::ControlMatcher;
 use exportkit_core::exporter::Warning;
@@ -26,10 +27,9 @@ pub(crate) struct Encoder {
     pub(crate) classes: HashMap<String, i64>,
     /// YOLO pose: keypoint names in line order (the config has `KeyPointLabels`).
     pub(crate) pose: Option<Vec<String>>,
+    /// A `*_WITH_IMAGES` format: images may be read for their sizes.
+    pub(crate) with_images: bool,
 }
-
-/// Image size in pixels.
-type Size = (f64, f64);
 
 /// Smallest normalised box side written (numbers have 6 decimals).
 const MIN_SIZE: f64 = 1e-6;
@@ -474,7 +474,21 @@ impl BatchEncoder for Encoder {
                 .iter()
                 .flat_map(|i| i.outputs.iter())
                 .flat_map(|g| g.regions.iter())
-                .find_map(|r| region_size(r));
+                .find_map(|r| region_size(r))
+                .or_else(|| {
+                    needs_size(&items)
+                        .then(|| {
+                            header_size(
+                                ctx,
+                                batch,
+                                rec,
+                                &source,
+                                self.with_images,
+                                &mut frag.warnings,
+                            )
+                        })
+                        .flatten()
+                });
             let start = frag.bytes.len();
             let mut t = Task {
                 rec,
@@ -491,6 +505,10 @@ impl BatchEncoder for Encoder {
                 name: source.into_owned(),
                 appends: Vec::new(),
                 content: Content::Bytes(start..frag.bytes.len()),
+                task: Some(TaskRef {
+                    index: rec.index,
+                    id: rec.id_text(),
+                }),
             });
         }
         frag.records = files.len() as u64;

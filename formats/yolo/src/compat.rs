@@ -206,6 +206,7 @@ impl BatchEncoder for Encoder {
                 name: stem,
                 appends: Vec::new(),
                 content: Content::Touch,
+                task: None,
             };
             for (k, item) in items.iter().enumerate() {
                 if item.outputs.is_empty() {

@@ -34,6 +34,15 @@ pub(crate) enum Content {
     Lines(Vec<Line>),
 }
 
+/// The task a clean label file belongs to (for its image's download and warnings).
+#[derive(Debug, Clone)]
+pub(crate) struct TaskRef {
+    /// 0-based index in the input.
+    pub(crate) index: u64,
+    /// The task id as written.
+    pub(crate) id: Option<String>,
+}
+
 /// One task's label file.
 #[derive(Debug)]
 pub(crate) struct FileOut {
@@ -44,6 +53,8 @@ pub(crate) struct FileOut {
     pub(crate) appends: Vec<String>,
     /// What the file holds.
     pub(crate) content: Content,
+    /// Clean: the task (compat: `None`).
+    pub(crate) task: Option<TaskRef>,
 }
 
 /// A fragment's payload.

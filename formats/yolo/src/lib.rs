@@ -1,11 +1,15 @@
 //! exportkit's YOLO formats: `YOLO` (boxes, polygons, pose keypoints) and `YOLO_OBB`
-//! (oriented boxes), as `labels/<image stem>.txt` files plus `classes.txt` and `notes.json`.
+//! (oriented boxes), as `labels/<image stem>.txt` files plus `classes.txt` and `notes.json`;
+//! `YOLO_WITH_IMAGES` and `YOLO_OBB_WITH_IMAGES` add each task's image as
+//! `images/<image stem><ext>` (clean mode only).
 //!
 //! Clean default (Ultralytics layout): one label file per task (the picked annotation, newest by
 //! default; `Pick::All` merges them) under a unique stem; class `i` on line `i` of
 //! `classes.txt` (ids from [`Categories::clean`](exportkit_core::labels::Categories::clean),
 //! equal to the COCO category ids; gaps filled with `class_<i>`); a `data.yaml`; rotated boxes
 //! as their pixel-space hull; everything clipped to the image; numbers with up to 6 decimals.
+//! Rotated boxes need the image size: the regions' `original_width`/`original_height`, else
+//! the image header when reading the image is allowed (see `header`).
 //!
 //! `--compat label-studio`: byte-identical to label-studio-sdk 2.1.2 (ls-converter.md §6.6),
 //! including its overwrite semantics (the oldest annotation wins, same basenames overwrite each
@@ -16,6 +20,8 @@ mod clean;
 mod clip;
 mod compat;
 mod files;
+mod header;
+mod images;
 mod meta;
 mod num;
 mod stem;
@@ -32,11 +38,13 @@ use std::sync::Arc;
 /// are dense, so every id below it gets a line in `classes.txt`.
 pub const MAX_CLASS_ID: i64 = 65_535;
 
-/// A YOLO flavour: axis-aligned (`YOLO`) or oriented boxes (`YOLO_OBB`).
+/// A YOLO flavour: axis-aligned (`YOLO`) or oriented boxes (`YOLO_OBB`), with or without the
+/// images.
 #[derive(Debug, Clone, Copy)]
 pub struct YoloFormat {
     info: FormatInfo,
     obb: bool,
+    with_images: bool,
 }
 
 /// The `YOLO` format.
@@ -49,6 +57,7 @@ pub static YOLO: YoloFormat = YoloFormat {
         ls_name: Some("YOLO"),
     },
     obb: false,
+    with_images: false,
 };
 
 /// The `YOLO_OBB` format.
@@ -61,10 +70,39 @@ pub static YOLO_OBB: YoloFormat = YoloFormat {
         ls_name: Some("YOLO_OBB"),
     },
     obb: true,
+    with_images: false,
+};
+
+/// The `YOLO_WITH_IMAGES` format: `YOLO` plus `images/<stem><ext>` for every label file.
+pub static YOLO_WITH_IMAGES: YoloFormat = YoloFormat {
+    info: FormatInfo {
+        name: "YOLO_WITH_IMAGES",
+        title: "YOLO with Images",
+        description: "YOLO plus each task's image as images/<stem>.<ext> beside labels/<stem>.txt (an Ultralytics dataset)",
+        extension: "",
+        ls_name: Some("YOLO_WITH_IMAGES"),
+    },
+    obb: false,
+    with_images: true,
+};
+
+/// The `YOLO_OBB_WITH_IMAGES` format: `YOLO_OBB` plus `images/<stem><ext>` for every label file.
+pub static YOLO_OBB_WITH_IMAGES: YoloFormat = YoloFormat {
+    info: FormatInfo {
+        name: "YOLO_OBB_WITH_IMAGES",
+        title: "YOLOv8 OBB with Images",
+        description: "YOLO_OBB plus each task's image as images/<stem>.<ext> beside labels/<stem>.txt (an Ultralytics dataset)",
+        extension: "",
+        ls_name: Some("YOLO_OBB_WITH_IMAGES"),
+    },
+    obb: true,
+    with_images: true,
 };
 
 exportkit_core::register_format!(YOLO);
 exportkit_core::register_format!(YOLO_OBB);
+exportkit_core::register_format!(YOLO_WITH_IMAGES);
+exportkit_core::register_format!(YOLO_OBB_WITH_IMAGES);
 
 impl ExporterFactory for YoloFormat {
     fn info(&self) -> &FormatInfo {
@@ -78,10 +116,16 @@ impl ExporterFactory for YoloFormat {
                 "the project's label config is needed (--config): the image key and the classes come from it",
             )
         })?;
-        if ctx.options.is_compat() {
-            build_compat(config, self.obb)
-        } else {
-            build_clean(config, self.obb)
+        match (ctx.options.is_compat(), self.with_images) {
+            (true, true) => Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage",
+                    self.info.name
+                ),
+            )),
+            (true, false) => build_compat(config, self.obb),
+            (false, _) => build_clean(config, self.obb, self.with_images),
         }
     }
 }
@@ -222,7 +266,7 @@ fn dense_names(classes: &[meta::Class]) -> Result<Vec<String>> {
         .collect())
 }
 
-fn build_clean(config: Arc<LabelConfig>, obb: bool) -> Result<Exporter> {
+fn build_clean(config: Arc<LabelConfig>, obb: bool, with_images: bool) -> Result<Exporter> {
     let data_key = clean_data_key(&config).ok_or_else(no_image_key)?;
     let classes = clean_classes(&config);
     let yaml_names = dense_names(&classes)?;
@@ -238,12 +282,15 @@ fn build_clean(config: Arc<LabelConfig>, obb: bool) -> Result<Exporter> {
             obb,
             classes: classes.iter().map(|c| (c.name.clone(), c.id)).collect(),
             pose: pose.clone(),
+            with_images,
         }),
         writer: Box::new(writer::CleanWriter {
             names: stem::StemNames::default(),
             yaml_names,
             classes,
             keypoints: pose,
+            with_images,
+            images: None,
         }),
     })
 }

@@ -1,6 +1,7 @@
 //! The sequential half: writes label files in input order, then the class list and notes.
 
 use crate::files::{Cls, Content, Files, bad_fragment};
+use crate::images::Images;
 use crate::meta::{Class, classes_txt, data_yaml, notes_json};
 use crate::stem::StemNames;
 use exportkit_core::jsonfmt::write_i64;
@@ -123,7 +124,7 @@ impl FormatWriter for CompatWriter {
 }
 
 /// The clean layout: one label file per task under a unique stem, `classes.txt` with class i
-/// on line i, `data.yaml`, `notes.json`.
+/// on line i, `data.yaml`, `notes.json`; `*_WITH_IMAGES`: each task's image beside it.
 pub(crate) struct CleanWriter {
     pub(crate) names: StemNames,
     /// Class index → name, placeholders filling id gaps.
@@ -132,10 +133,17 @@ pub(crate) struct CleanWriter {
     pub(crate) classes: Vec<Class>,
     /// Pose: keypoint names in line order.
     pub(crate) keypoints: Option<Vec<String>>,
+    /// A `*_WITH_IMAGES` format.
+    pub(crate) with_images: bool,
+    /// The image copies (started in `begin` when `with_images`).
+    pub(crate) images: Option<Images>,
 }
 
 impl FormatWriter for CleanWriter {
-    fn begin(&mut self, _ctx: &exportkit_core::ExportContext, out: &mut Output) -> Result<()> {
+    fn begin(&mut self, ctx: &exportkit_core::ExportContext, out: &mut Output) -> Result<()> {
+        if self.with_images {
+            self.images = Some(Images::start(ctx, out)?);
+        }
         begin_dirs(out)
     }
 
@@ -148,11 +156,18 @@ impl FormatWriter for CleanWriter {
                 Content::Touch | Content::Lines(_) => return Err(bad_fragment()),
             };
             out.write_file(&format!("labels/{stem}.txt"), content)?;
+            if let Some(images) = &mut self.images {
+                let task = f.task.as_ref().ok_or_else(bad_fragment)?;
+                images.copy(out, &stem, &f.name, task)?;
+            }
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>, out: &mut Output) -> Result<()> {
+        if let Some(images) = self.images {
+            images.finish(out)?;
+        }
         out.write_file(
             "classes.txt",
             &classes_txt(self.yaml_names.iter().map(String::as_str)),

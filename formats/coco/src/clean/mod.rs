@@ -4,7 +4,9 @@
 //!
 //! Rules:
 //! * The image's size is the first region's `original_width`/`original_height` (positive
-//!   numbers); without one it is `null` (a warning) and its regions are skipped.
+//!   numbers); without one, the image file's header when this export may read the image
+//!   (`--download-resources`, `COCO_WITH_IMAGES`, or a local file under the configured roots);
+//!   otherwise it is `null` (a warning) and its regions are skipped.
 //! * A region is placed with its own size when it has one (else the image's). Percent
 //!   coordinates mean the same point at any size, so points and unrotated boxes are
 //!   `pct * image size / 100`; a rotated box is rotated in its own pixel frame (the aspect ratio
@@ -18,15 +20,18 @@
 //!   where none was placed) and `num_keypoints`.
 
 use crate::categories::CategoryList;
-use crate::records::{AnnRec, Cat, Encoded, ImageRec, ItemRec, f64_array, render_tail};
+use crate::records::{AnnRec, Cat, Encoded, ImageRec, ItemRec, TaskRef, f64_array, render_tail};
 use crate::values::{LABEL_KEYS, Label, finite, str_list};
 use shapes::{Frame, Kind, Shape, kind, size_of};
+use size::{Header, read_header};
 
 mod shapes;
+mod size;
 #[cfg(test)]
 mod tests;
 use exportkit_core::jsonfmt::{JsonStyle, JsonWriter};
 use exportkit_core::model;
+use exportkit_core::resources::Resolver;
 use exportkit_core::task::{Schema, pick_items};
 use exportkit_core::{
     Batch, BatchEncoder, ExportContext, Fragment, Pick, Result, TaskRecord, exporter::Warning,
@@ -52,6 +57,11 @@ pub(crate) struct Setup {
     pub(crate) image_labels: HashSet<String>,
     /// Which annotations of a task are exported.
     pub(crate) pick: Pick,
+    /// `COCO_WITH_IMAGES`: the writer copies the images (the encoder marks what to copy).
+    pub(crate) copy_images: bool,
+    /// Image headers may be read for sizes whatever the URL (`--download-resources` or
+    /// `COCO_WITH_IMAGES`); otherwise only local files are.
+    pub(crate) read_images: bool,
 }
 
 /// The parallel half in clean mode.
@@ -139,33 +149,67 @@ fn render(p: &Pending<'_>, bytes: &mut Vec<u8>) -> std::ops::Range<usize> {
 }
 
 impl Encoder {
-    /// The task's `images` entry: the size of the first region that has one (else `null`),
-    /// and the image URL (the writer makes it a unique file name).
+    /// The task's image URL, if its data has one.
+    fn source<'a>(&self, rec: &TaskRecord<'a>) -> Option<Cow<'a, str>> {
+        let key = self.setup.image_key.as_deref()?;
+        rec.task
+            .data
+            .as_ref()
+            .and_then(|d| d.get(key))
+            .and_then(model::as_str)
+    }
+
+    /// The task's `images` entry: the size of the first region that has one (else the image
+    /// header's, else `null`), and the image URL (the writer makes it a unique file name).
     fn image(
         &self,
         rec: &TaskRecord<'_>,
+        source: Option<&str>,
         sized: Option<&Label<'_, '_>>,
+        header: &Header,
         bytes: &mut Vec<u8>,
         out: &mut Out<'_, '_>,
     ) -> ImageRec {
-        let number = |bytes: &mut Vec<u8>, raw: Option<&RawValue>| {
+        enum Num<'r> {
+            Raw(&'r RawValue),
+            Int(u32),
+            Null,
+        }
+        let number = |bytes: &mut Vec<u8>, n: Num<'_>| {
             let start = bytes.len();
             let mut w = JsonWriter::with_level(bytes, STYLE, 3);
-            match raw {
-                Some(r) => w.number_literal(r.get()),
-                None => w.null_value(),
+            match n {
+                Num::Raw(r) => w.number_literal(r.get()),
+                Num::Int(v) => w.u64_value(u64::from(v)),
+                Num::Null => w.null_value(),
             };
             start..bytes.len()
         };
-        if sized.is_none() {
-            out.warn("image size unknown (no region has original_width/original_height): width and height are null");
-        }
-        let width = number(bytes, sized.and_then(|l| l.original_width()));
-        let height = number(bytes, sized.and_then(|l| l.original_height()));
+        let (w, h) = match (sized, header) {
+            (Some(l), _) => (
+                l.original_width().map_or(Num::Null, Num::Raw),
+                l.original_height().map_or(Num::Null, Num::Raw),
+            ),
+            (None, Header::Read(w, h)) => (Num::Int(*w), Num::Int(*h)),
+            (None, Header::Failed(e)) => {
+                out.warn(format!("image size unknown (no region has original_width/original_height, and the image header could not be read: {e}): width and height are null"));
+                (Num::Null, Num::Null)
+            }
+            (None, Header::NotRead) => {
+                out.warn("image size unknown (no region has original_width/original_height): width and height are null");
+                (Num::Null, Num::Null)
+            }
+        };
+        let width = number(bytes, w);
+        let height = number(bytes, h);
         let key = self.setup.image_key.as_deref();
-        let source = key
-            .and_then(|k| rec.task.data.as_ref().and_then(|d| d.get(k)))
-            .and_then(model::as_str);
+        let copy = match source {
+            Some(_) if self.setup.copy_images => Some(TaskRef {
+                index: rec.index,
+                id: rec.id_text(),
+            }),
+            _ => None,
+        };
         let start = bytes.len();
         match source {
             Some(s) => bytes.extend_from_slice(s.as_bytes()),
@@ -182,6 +226,7 @@ impl Encoder {
             width,
             height,
             name: start..bytes.len(),
+            copy,
         }
     }
     /// Attaches a keypoint to its parent box.
@@ -238,6 +283,7 @@ impl Encoder {
         &self,
         rec: &TaskRecord<'_>,
         schema: &Schema<'_>,
+        resolver: &Resolver,
         bytes: &mut Vec<u8>,
         enc: &mut Encoded,
         warnings: &mut Vec<Warning>,
@@ -261,9 +307,22 @@ impl Encoder {
                 }
             }
         }
-        let size = sized.as_ref().and_then(size_of);
-        enc.images
-            .push(self.image(rec, sized.as_ref(), bytes, &mut out));
+        // Sizes from regions win; the header is read only when no region has one.
+        let source = self.source(rec);
+        let header = match sized {
+            Some(_) => Header::NotRead,
+            None => read_header(setup, resolver, source.as_deref(), rec.id_text().as_deref()),
+        };
+        let size = sized.as_ref().and_then(size_of).or_else(|| header.size());
+        let image = self.image(
+            rec,
+            source.as_deref(),
+            sized.as_ref(),
+            &header,
+            bytes,
+            &mut out,
+        );
+        enc.images.push(image);
         let mut it = ItemRec { images: 1, anns: 0 };
         // Boxes and polygons, then keypoints onto their boxes.
         let mut pending: Vec<Pending<'_>> = Vec::new();
@@ -354,7 +413,14 @@ impl BatchEncoder for Encoder {
         let mut enc = Encoded::default();
         let mut warnings = Vec::new();
         for rec in batch.tasks {
-            self.task(rec, &schema, &mut bytes, &mut enc, &mut warnings)?;
+            self.task(
+                rec,
+                &schema,
+                batch.resolver,
+                &mut bytes,
+                &mut enc,
+                &mut warnings,
+            )?;
         }
         Ok(Fragment {
             bytes,
