@@ -19,10 +19,18 @@ pub use exportkit_core as core;
 pub use exportkit_core::*;
 
 // Name every built-in format crate so the linker keeps its `register_format!` entries.
+#[cfg(feature = "asr")]
+use exportkit_asr as _;
+#[cfg(feature = "brush")]
+use exportkit_brush as _;
 #[cfg(feature = "coco")]
 use exportkit_coco as _;
+#[cfg(feature = "conll")]
+use exportkit_conll as _;
 #[cfg(feature = "csv")]
 use exportkit_csv as _;
+#[cfg(feature = "dwca")]
+use exportkit_dwca as _;
 #[cfg(feature = "json")]
 use exportkit_json as _;
 #[cfg(feature = "voc")]

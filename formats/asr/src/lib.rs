@@ -1,0 +1,1 @@
+//! exportkit asr format (work in progress; nothing registered yet).

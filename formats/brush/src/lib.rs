@@ -1,0 +1,1 @@
+//! exportkit brush format (work in progress; nothing registered yet).

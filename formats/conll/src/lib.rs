@@ -1,0 +1,1 @@
+//! exportkit conll format (work in progress; nothing registered yet).

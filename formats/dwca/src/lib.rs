@@ -1,0 +1,1 @@
+//! exportkit dwca format (work in progress; nothing registered yet).
