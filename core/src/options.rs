@@ -91,6 +91,9 @@ pub struct ExportOptions {
     pub download_resources: bool,
     /// Where task URLs may be read from, and the download policy.
     pub resources: crate::resources::ResourceOptions,
+    /// Format-specific settings by key (e.g. DwC-A `mapping`, `taxonomy`, `metadata`), from
+    /// the CLI's `--set KEY=VALUE` and dedicated flags. Formats document the keys they read.
+    pub format_options: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ExportOptions {
@@ -108,6 +111,7 @@ impl Default for ExportOptions {
             strict: false,
             download_resources: false,
             resources: crate::resources::ResourceOptions::default(),
+            format_options: std::collections::BTreeMap::new(),
         }
     }
 }

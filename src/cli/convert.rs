@@ -100,9 +100,28 @@ pub struct Args {
     /// Parallel downloads.
     #[arg(long, default_value_t = 8)]
     downloads: usize,
+    /// A format-specific setting (repeatable), e.g. `--set project=bees`; see the README.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    set: Vec<(String, String)>,
+    /// DwC-A: a JSON file mapping task data keys to Darwin Core terms.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+    /// DwC-A: a taxonomy CSV (label,kingdom,phylum,class,order,family,genus,specificEpithet,scientificName,taxonRank).
+    #[arg(long, value_name = "FILE")]
+    taxonomy: Option<PathBuf>,
+    /// DwC-A: dataset metadata (JSON: title, creator, contact, abstract, license).
+    #[arg(long, value_name = "FILE")]
+    metadata: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -150,6 +169,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         strict: args.strict,
         download_resources: args.download_resources,
+        format_options: {
+            let mut m: std::collections::BTreeMap<String, String> = args.set.into_iter().collect();
+            for (key, path) in [
+                ("mapping", args.mapping),
+                ("taxonomy", args.taxonomy),
+                ("metadata", args.metadata),
+            ] {
+                if let Some(p) = path {
+                    m.insert(key.to_owned(), p.to_string_lossy().into_owned());
+                }
+            }
+            m
+        },
         resources: ResourceOptions {
             upload_dir: args.upload_dir,
             local_files_root: args.local_files_root,
