@@ -66,5 +66,7 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
     }
     #[cfg(feature = "voc")]
     registry.register(&exportkit_voc::VOC)?;
+    #[cfg(feature = "dwca")]
+    registry.register(&exportkit_dwca::DWCA)?;
     Ok(())
 }

@@ -36,7 +36,9 @@ impl Target {
     /// otherwise as [`Target::from_path`].
     pub fn for_extension(path: impl Into<PathBuf>, extension: &str) -> Self {
         let p = path.into();
+        // A `.zip` is always the zipped tree, even for formats whose natural output is a zip.
         let is_file = !extension.is_empty()
+            && !extension.eq_ignore_ascii_case("zip")
             && p.extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case(extension));
         if is_file {
