@@ -68,5 +68,9 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
     registry.register(&exportkit_voc::VOC)?;
     #[cfg(feature = "dwca")]
     registry.register(&exportkit_dwca::DWCA)?;
+    #[cfg(feature = "conll")]
+    registry.register(&exportkit_conll::CONLL2003)?;
+    #[cfg(feature = "asr")]
+    registry.register(&exportkit_asr::ASR_MANIFEST)?;
     Ok(())
 }

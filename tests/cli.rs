@@ -21,7 +21,7 @@ fn formats_lists_built_and_missing_formats() {
     assert!(s.lines().any(|l| l.starts_with("JSON_MIN ")), "{s}");
     assert!(
         s.lines()
-            .any(|l| l.starts_with("CONLL2003 ") && l.contains("not available in this build")),
+            .any(|l| l.starts_with("DOCLANG ") && l.contains("not available in this build")),
         "{s}"
     );
 }
@@ -43,7 +43,8 @@ fn formats_with_a_config_follows_label_studio() {
     };
     assert_eq!(get("CSV")["supported"], true);
     assert_eq!(get("CONLL2003")["supported"], true);
-    assert_eq!(get("CONLL2003")["available"], false);
+    assert_eq!(get("CONLL2003")["available"], true);
+    assert_eq!(get("DOCLANG")["available"], false);
     assert_eq!(get("COCO")["supported"], false);
 }
 
@@ -54,7 +55,7 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("known formats: COCO, COCO_WITH_IMAGES, CSV, DWCA, JSON, JSON_MIN, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
+            .contains("known formats: ASR_MANIFEST, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
     );
     assert_eq!(
         exportkit(&["convert", &tasks, "--out", "/tmp/never"])

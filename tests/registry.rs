@@ -2,8 +2,10 @@ use exportkit::{ErrorKind, Registry};
 
 /// Every built-in format, sorted: a crate dropped from the link fails here.
 const BUILTINS: &[&str] = &[
+    "ASR_MANIFEST",
     "COCO",
     "COCO_WITH_IMAGES",
+    "CONLL2003",
     "CSV",
     "DWCA",
     "JSON",
@@ -47,7 +49,7 @@ fn lookups_are_case_insensitive_and_unknown_names_list_the_known_ones() {
     assert_eq!(e.kind(), ErrorKind::UnknownFormat);
     assert_eq!(
         e.to_string(),
-        "unknown format 'coco2'; known formats: COCO, COCO_WITH_IMAGES, CSV, DWCA, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
+        "unknown format 'coco2'; known formats: ASR_MANIFEST, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
     );
 }
 
