@@ -72,5 +72,11 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
     registry.register(&exportkit_conll::CONLL2003)?;
     #[cfg(feature = "asr")]
     registry.register(&exportkit_asr::ASR_MANIFEST)?;
+    #[cfg(feature = "brush")]
+    {
+        registry.register(&exportkit_brush::BRUSH_TO_NUMPY)?;
+        registry.register(&exportkit_brush::BRUSH_TO_PNG)?;
+        registry.register(&exportkit_brush::BRUSH_TO_COCO)?;
+    }
     Ok(())
 }

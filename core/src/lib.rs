@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod registry;
 pub mod resources;
+pub mod rle;
 pub mod task;
 pub mod view;
 
