@@ -12,21 +12,8 @@
 # when <repo>/../shared is absent.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="$ROOT/../shared"
-if [ ! -d "$SHARED" ]; then
-  echo "skipped: ../shared not found"
-  exit 0
-fi
-SHARED="$(cd "$SHARED" && pwd)"
-TOOLS="$SHARED/tools"
-FX="$ROOT/fixtures"
-
-PY="${PEERS_PY:-${PEERS_VENV:-$HOME/.cache/exportkit-peers}/bin/python}"
-if ! "$PY" -c 'import label_studio_sdk.converter' >/dev/null 2>&1; then
-  echo "regen-conll: peers venv not ready, running setup-peers.sh" >&2
-  PY="$("$TOOLS/setup-peers.sh" | tail -n 1)"
-fi
+# shellcheck source=scripts/peers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
 
 DATASETS=(ner_200 conll_edge)
 for name in "${DATASETS[@]}"; do
