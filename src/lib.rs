@@ -33,6 +33,8 @@ use exportkit_csv as _;
 use exportkit_dwca as _;
 #[cfg(feature = "json")]
 use exportkit_json as _;
+#[cfg(feature = "project")]
+use exportkit_project as _;
 #[cfg(feature = "voc")]
 use exportkit_voc as _;
 #[cfg(feature = "yolo")]

@@ -1,0 +1,1 @@
+//! exportkit portable project format (work in progress; nothing registered yet).
