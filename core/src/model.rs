@@ -97,8 +97,9 @@ pub struct Annotation<'a> {
     /// Annotation id, raw.
     #[serde(borrow, default)]
     pub id: Option<&'a RawValue>,
-    /// Who made it: a user id, or an object with `email` when expanded.
-    #[serde(borrow, default)]
+    /// Who made it: a user id, or an object with `email` when expanded. An explicit `null` is
+    /// kept as a raw `null` (Label Studio prints it as `None`, unlike a missing key).
+    #[serde(borrow, default, deserialize_with = "keep_null")]
     pub completed_by: Option<&'a RawValue>,
     /// The result regions.
     #[serde(borrow, default)]
@@ -153,6 +154,14 @@ pub struct Region<'a> {
     /// Parent region id (keypoints inside a box).
     #[serde(borrow, default, rename = "parentID")]
     pub parent_id: Option<Cow<'a, str>>,
+}
+
+/// Deserializes a present value, `null` included, as `Some(raw)` (serde maps `null` to `None`
+/// for a plain `Option`).
+fn keep_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(d).map(Some)
 }
 
 /// Python truthiness of a raw JSON value (`false`, `null`, `0`, `""`, `[]`, `{}` are false).

@@ -154,8 +154,8 @@ fn bad_masks_are_warnings_not_crashes() {
         );
         let names: Vec<&str> = tree.keys().map(String::as_str).collect();
         // The task id "a/b" cannot be a file name: sanitised in both modes. A null completed_by
-        // reads as absent (Label Studio writes `None`).
-        assert_eq!(names, ["task-a_b-annotation-1-by--tag-Cat-3.npy"]);
+        // is `None`, as Label Studio writes it.
+        assert_eq!(names, ["task-a_b-annotation-1-by-None-tag-Cat-3.npy"]);
     }
 }
 
