@@ -93,7 +93,12 @@ OUT=$DATA/out
 mkdir -p "$DATA"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-cleanup() { [ "$KEEP" = 1 ] || rm -rf "$OUT"; }
+TRASH=$OUT/trash
+TRASH_N=0
+cleanup() {
+    rm -rf "$TRASH"
+    [ "$KEEP" = 1 ] || rm -rf "$OUT"
+}
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- tools
@@ -199,11 +204,28 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 ratio() { awk -v r="$1" -v e="$2" 'BEGIN { printf "%.1fx", r / e }'; }
-# settle DIR...: delete outputs (YOLO and VOC write one file per task, so this can take seconds) and
-# flush dirty pages, so that neither the deletion nor the previous run's writeback falls into the
-# next timed run. Never timed.
+# settle DIR...: clear the way for the next timed run (never timed). Old outputs are moved into
+# $TRASH, which is only emptied at exit: YOLO, YOLO_OBB and VOC write one file per task, and
+# deleting 100k files takes seconds; worse, on an ext4 without a journal (this VM's root) the
+# inode allocator skips inodes freed in the last 60-360 s (ialloc.c recently_deleted()), so
+# creating 100k files right after deleting 100k costs several times more kernel CPU and made
+# exportkit YOLO runs swing from 2 s to 20 s. Then `sync`, so that the previous run's writeback
+# does not fall into the next run either. If free inodes run low, the trash is emptied and the
+# script waits out that window.
 settle() {
-    rm -rf "$@"
+    local d
+    for d in "$@"; do
+        if [ -e "$d" ]; then
+            mkdir -p "$TRASH"
+            mv "$d" "$TRASH/$((TRASH_N++))"
+        fi
+    done
+    if [ -d "$TRASH" ] && [ "$(df --output=iavail "$TRASH" | tail -n 1)" -lt 2000000 ]; then
+        echo "few free inodes left: emptying $TRASH, then waiting 65 s" >&2
+        rm -rf "$TRASH"
+        sync
+        sleep 65
+    fi
     sync
 }
 # tree_id DIR: what the byte-identity check compares: the digest of every file (with COCO's and

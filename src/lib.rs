@@ -70,6 +70,8 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
     registry.register(&exportkit_voc::VOC)?;
     #[cfg(feature = "dwca")]
     registry.register(&exportkit_dwca::DWCA)?;
+    #[cfg(feature = "project")]
+    registry.register(&exportkit_project::PROJECT)?;
     #[cfg(feature = "conll")]
     registry.register(&exportkit_conll::CONLL2003)?;
     #[cfg(feature = "asr")]

@@ -55,7 +55,7 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
+            .contains("known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
     );
     assert_eq!(
         exportkit(&["convert", &tasks, "--out", "/tmp/never"])
@@ -183,4 +183,66 @@ fn annotation_filter_and_no_header() {
         tsv.split_once('\n').expect("rows").1,
         "same rows without the header line"
     );
+}
+
+#[test]
+fn project_export_then_import_through_the_cli() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let doc = tmp.path().join("project.json");
+    let tasks = fixture("fixtures/datasets/edge_60/tasks.json");
+    let config = fixture("fixtures/datasets/edge_60/config.xml");
+    let o = exportkit(&[
+        "convert",
+        &tasks,
+        "-f",
+        "project",
+        "-c",
+        &config,
+        "-o",
+        doc.to_str().expect("utf8"),
+        "--include",
+        "all",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tmp.path().join("imported");
+    let o = exportkit(&[
+        "import",
+        doc.to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let imported: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(out.join("tasks.json")).expect("tasks.json"))
+            .expect("json");
+    assert_eq!(imported.len(), 60);
+    assert_eq!(
+        std::fs::read_to_string(out.join("config.xml")).expect("config"),
+        std::fs::read_to_string(&config).expect("config")
+    );
+
+    // A document from a newer exportkit is refused, and nothing is written.
+    let text = std::fs::read_to_string(&doc).expect("doc").replacen(
+        "\"format_version\": 1",
+        "\"format_version\": 2",
+        1,
+    );
+    std::fs::write(&doc, text).expect("write");
+    let refused = tmp.path().join("refused");
+    let o = exportkit(&[
+        "import",
+        doc.to_str().expect("utf8"),
+        "--out",
+        refused.to_str().expect("utf8"),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("newer than supported"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!refused.exists());
 }

@@ -13,6 +13,7 @@ const BUILTINS: &[&str] = &[
     "DWCA",
     "JSON",
     "JSON_MIN",
+    "PROJECT",
     "TSV",
     "VOC",
     "YOLO",
@@ -52,7 +53,7 @@ fn lookups_are_case_insensitive_and_unknown_names_list_the_known_ones() {
     assert_eq!(e.kind(), ErrorKind::UnknownFormat);
     assert_eq!(
         e.to_string(),
-        "unknown format 'coco2'; known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, NDJSON, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
+        "unknown format 'coco2'; known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, NDJSON, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
     );
 }
 

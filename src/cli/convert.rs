@@ -112,6 +112,18 @@ pub struct Args {
     /// DwC-A: dataset metadata (JSON: title, creator, contact, abstract, license).
     #[arg(long, value_name = "FILE")]
     metadata: Option<PathBuf>,
+    /// PROJECT: optional sections (predictions, drafts, users, provenance; `all`, `none`).
+    #[arg(long, value_name = "LIST")]
+    include: Option<String>,
+    /// PROJECT: refuse a document larger than this many bytes (0 = no limit; default 10 MB).
+    #[arg(long, value_name = "BYTES")]
+    max_bytes: Option<u64>,
+    /// PROJECT: the project title.
+    #[arg(long, value_name = "TITLE")]
+    project_title: Option<String>,
+    /// PROJECT: portable project settings (JSON).
+    #[arg(long, value_name = "FILE")]
+    project: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -171,13 +183,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
         download_resources: args.download_resources,
         format_options: {
             let mut m: std::collections::BTreeMap<String, String> = args.set.into_iter().collect();
-            for (key, path) in [
+            let paths = [
                 ("mapping", args.mapping),
                 ("taxonomy", args.taxonomy),
                 ("metadata", args.metadata),
-            ] {
+                ("project", args.project),
+                ("config_path", args.config.clone()),
+            ];
+            for (key, path) in paths {
                 if let Some(p) = path {
                     m.insert(key.to_owned(), p.to_string_lossy().into_owned());
+                }
+            }
+            let values = [
+                ("include", args.include),
+                ("max_bytes", args.max_bytes.map(|b| b.to_string())),
+                ("project_title", args.project_title),
+            ];
+            for (key, value) in values {
+                if let Some(v) = value {
+                    m.insert(key.to_owned(), v);
                 }
             }
             m

@@ -3,6 +3,8 @@
 
 mod convert;
 mod formats;
+#[cfg(feature = "project")]
+mod import;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +24,9 @@ enum Command {
     Formats(formats::Args),
     /// Convert a Label Studio export (JSON array, single task or NDJSON) into a format.
     Convert(Box<convert::Args>),
+    /// Import a portable project document (`--format PROJECT`) into a Label Studio-importable directory.
+    #[cfg(feature = "project")]
+    Import(import::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -39,6 +44,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Formats(a) => formats::run(a),
         Command::Convert(a) => convert::run(*a),
+        #[cfg(feature = "project")]
+        Command::Import(a) => import::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
