@@ -5,7 +5,7 @@
 # Usage (from anywhere; the script works in the repository root):
 #   bench/compare.sh [--tasks N] [--no-reference] [--formats LIST] [--threads LIST]
 #                    [--runs R] [--flat-tasks M | --no-flatness] [--flat-formats LIST]
-#                    [--no-build] [--keep]
+#                    [--idle-wait S] [--no-build] [--keep]
 #
 #   --tasks N        tasks in the generated input (default 100000); cached as bench/data/rect_<N>.json
 #   --no-reference   do not run the Python reference (no speed-up or byte-identity columns)
@@ -17,6 +17,9 @@
 #   --flat-tasks M   memory-flatness check: the --flat-formats on an M-task input too (default 3*N)
 #   --flat-formats LIST  formats of the flatness check (default JSON_MIN,CSV,COCO)
 #   --no-flatness    skip the memory-flatness check
+#   --idle-wait S    before each timed process, wait up to S seconds until the other processes
+#                    use less than 0.15 cores (default 0: do not wait). The `bg` column shows the
+#                    cores other processes used during the timed runs either way.
 #   --no-build       use the existing target/release/exportkit (or $EXPORTKIT) as is
 #   --keep           keep the outputs (bench/data/out) instead of deleting them at the end
 #
@@ -45,6 +48,7 @@ FLAT_TASKS=
 FLATNESS=1
 BUILD=1
 KEEP=0
+IDLE_WAIT=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --tasks) TASKS=$2; shift 2 ;;
@@ -63,12 +67,15 @@ while [ $# -gt 0 ]; do
         --no-flatness) FLATNESS=0; shift ;;
         --no-build) BUILD=0; shift ;;
         --keep) KEEP=1; shift ;;
+        --idle-wait) IDLE_WAIT=$2; shift 2 ;;
+        --idle-wait=*) IDLE_WAIT=${1#*=}; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 case "$TASKS" in ''|*[!0-9]*) echo "compare.sh: --tasks needs a number" >&2; exit 2 ;; esac
 case "$RUNS" in ''|*[!0-9]*|0) echo "compare.sh: --runs needs a positive number" >&2; exit 2 ;; esac
+case "$IDLE_WAIT" in ''|*[!0-9]*) echo "compare.sh: --idle-wait needs a number of seconds" >&2; exit 2 ;; esac
 [ -n "$FLAT_TASKS" ] || FLAT_TASKS=$((TASKS * 3))
 # expand_formats LIST: the format groups spelled out.
 expand_formats() {
@@ -96,7 +103,10 @@ mkdir -p "$OUT"
 TRASH=$OUT/trash
 TRASH_N=0
 cleanup() {
-    rm -rf "$TRASH"
+    if [ -d "$TRASH" ]; then
+        echo "deleting the old outputs in $TRASH (untimed; 100k files take 10-25 s here)" >&2
+        rm -rf "$TRASH"
+    fi
     [ "$KEEP" = 1 ] || rm -rf "$OUT"
 }
 trap cleanup EXIT
@@ -187,19 +197,45 @@ BIN_SHA=$(sha256sum "$OUT/exportkit" | cut -c1-12)
 BIN=$OUT/exportkit
 
 # ---------------------------------------------------------------- measuring
-# measure LOG CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), RSS_KB, CPU (user+sys s), RC.
+TCK=$(getconf CLK_TCK)
+# busy_s: CPU seconds the whole machine has been busy since boot (user+nice+system+irq+softirq+steal).
+busy_s() { awk -v t="$TCK" '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / t; exit }' /proc/stat; }
+# wait_idle: with --idle-wait S, wait up to S s until the machine is idle (< 0.15 cores busy over 1 s).
+wait_idle() {
+    [ "$IDLE_WAIT" -gt 0 ] || return 0
+    local start=$SECONDS b0 b1 noted=0
+    while :; do
+        b0=$(busy_s)
+        sleep 1
+        b1=$(busy_s)
+        awk -v a="$b0" -v b="$b1" 'BEGIN { exit !(b - a < 0.15) }' && return 0
+        if [ $((SECONDS - start)) -ge "$IDLE_WAIT" ]; then
+            echo "  machine still busy after ${IDLE_WAIT} s, measuring anyway" >&2
+            return 0
+        fi
+        [ "$noted" = 1 ] || { echo "  waiting for an idle machine ..." >&2; noted=1; }
+    done
+}
+# measure LOG CMD...: runs CMD under /usr/bin/time -v; sets WALL (s), RSS_KB, CPU (user+sys s), RC,
+# and OTHER: CPU seconds that other processes used meanwhile.
 measure() {
-    local log=$1 tf t0 t1
+    local log=$1 tf t0 t1 b0 b1
     shift
     tf=$(mktemp)
+    wait_idle
+    b0=$(busy_s)
     t0=$(date +%s%N)
     if /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1; then RC=0; else RC=$?; fi
     t1=$(date +%s%N)
+    b1=$(busy_s)
     WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
     CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$tf")
+    OTHER=$(awk -v a="$b0" -v b="$b1" -v c="$CPU" 'BEGIN { o = b - a - c; printf "%.2f", (o < 0 ? 0 : o) }')
     rm -f "$tf"
 }
+# bg_cores OTHER WALL: average cores used by other processes.
+bg_cores() { awk -v o="$1" -v w="$2" 'BEGIN { printf "%.2f", (w > 0 ? o / w : 0) }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -236,10 +272,11 @@ tree_id() {
     (cd "$1" && find . -type d | LC_ALL=C sort | sha256sum | cut -c1-16)
 }
 
-# run_exportkit INPUT FORMAT MODE THREADS OUTDIR: RUNS runs; sets E_WALL (median), E_RSS (max KB), E_CPU (median), E_FAIL.
+# run_exportkit INPUT FORMAT MODE THREADS OUTDIR: RUNS runs; sets E_WALL (median), E_RSS (max KB),
+# E_CPU (median), E_BG (other processes' cores, over all runs), E_FAIL.
 # The last run's output stays in OUTDIR.
 run_exportkit() {
-    local input=$1 fmt=$2 mode=$3 threads=$4 out=$5 i walls=() cpus=() extra=()
+    local input=$1 fmt=$2 mode=$3 threads=$4 out=$5 i walls=() cpus=() extra=() other=0 wall=0
     [ "$mode" = compat ] && extra=(--compat label-studio)
     E_RSS=0 E_FAIL=0
     for ((i = 0; i < RUNS; i++)); do
@@ -254,10 +291,13 @@ run_exportkit() {
         fi
         walls+=("$WALL")
         cpus+=("$CPU")
+        other=$(awk -v a="$other" -v b="$OTHER" 'BEGIN { print a + b }')
+        wall=$(awk -v a="$wall" -v b="$WALL" 'BEGIN { print a + b }')
         [ "$RSS_KB" -gt "$E_RSS" ] && E_RSS=$RSS_KB
     done
     E_WALL=$(median "${walls[@]}")
     E_CPU=$(median "${cpus[@]}")
+    E_BG=$(bg_cores "$other" "$wall")
 }
 
 cat "$INPUT" >/dev/null # warm the page cache
@@ -271,8 +311,8 @@ echo
 
 ROWS=()
 FAILED=0
-row() { ROWS+=("$(printf '%-9s %-9s %7s %9s %9s %9s %9s %9s %10s' "$@")"); }
-row format mode threads "wall s" "CPU s" "RSS MiB" speed-up "vs §9" identical
+row() { ROWS+=("$(printf '%-9s %-9s %7s %9s %9s %9s %9s %9s %10s %5s' "$@")"); }
+row format mode threads "wall s" "CPU s" "RSS MiB" speed-up "vs §9" identical bg
 for fmt in "${FORMAT_LIST[@]}"; do
     ref_wall= ref_id=
     ref_out=$OUT/ref-$fmt
@@ -284,11 +324,11 @@ for fmt in "${FORMAT_LIST[@]}"; do
         if [ "$RC" = 0 ]; then
             ref_wall=$WALL
             ref_id=$(tree_id "$ref_out")
-            row "$fmt" reference 1 "$WALL" "$CPU" "$(mib "$RSS_KB")" 1.0x "$([ -n "$pub" ] && ratio "$pub" "$WALL" || echo -)" -
+            row "$fmt" reference 1 "$WALL" "$CPU" "$(mib "$RSS_KB")" 1.0x "$([ -n "$pub" ] && ratio "$pub" "$WALL" || echo -)" - "$(bg_cores "$OTHER" "$WALL")"
         else
             echo "reference $fmt failed (exit $RC):" >&2
             tail -n 5 "$ref_out.log" >&2
-            row "$fmt" reference 1 FAIL - - - - -
+            row "$fmt" reference 1 FAIL - - - - - -
         fi
     fi
     for mode in clean compat; do
@@ -298,7 +338,7 @@ for fmt in "${FORMAT_LIST[@]}"; do
             run_exportkit "$INPUT" "$fmt" "$mode" "$t" "$out"
             if [ "$E_FAIL" = 1 ]; then
                 FAILED=1
-                row "$fmt" "$mode" "$t" FAIL - - - - -
+                row "$fmt" "$mode" "$t" FAIL - - - - - -
                 continue
             fi
             speed=- same=- vspub=-
@@ -316,7 +356,7 @@ for fmt in "${FORMAT_LIST[@]}"; do
                     fi
                 fi
             fi
-            row "$fmt" "$mode" "$t" "$E_WALL" "$E_CPU" "$(mib "$E_RSS")" "$speed" "$vspub" "$same"
+            row "$fmt" "$mode" "$t" "$E_WALL" "$E_CPU" "$(mib "$E_RSS")" "$speed" "$vspub" "$same" "$E_BG"
             settle "$out"
         done
     done
