@@ -5,7 +5,7 @@
 # Usage (from anywhere; the script works in the repository root):
 #   bench/compare.sh [--tasks N] [--no-reference] [--formats LIST] [--threads LIST]
 #                    [--runs R] [--flat-tasks M | --no-flatness] [--flat-formats LIST]
-#                    [--idle-wait S] [--no-build] [--keep]
+#                    [--idle-wait S] [--work DIR] [--no-build] [--keep]
 #
 #   --tasks N        tasks in the generated input (default 100000); cached as bench/data/rect_<N>.json
 #   --no-reference   do not run the Python reference (no speed-up or byte-identity columns)
@@ -20,8 +20,11 @@
 #   --idle-wait S    before each timed process, wait up to S seconds until the other processes
 #                    use less than 0.15 cores (default 0: do not wait). The `bg` column shows the
 #                    cores other processes used during the timed runs either way.
+#   --work DIR       put the outputs (and the private binary copy) in DIR/compare-out instead of
+#                    bench/data/out (that folder is emptied at the start). A tmpfs (--work /dev/shm)
+#                    takes the disk out of the figures.
 #   --no-build       use the existing target/release/exportkit (or $EXPORTKIT) as is
-#   --keep           keep the outputs (bench/data/out) instead of deleting them at the end
+#   --keep           keep the outputs (the --work folder) instead of deleting them at the end
 #
 # Environment: PY (reference venv python; default /root/.cache/exportkit-peers/bin/python, else the
 # one printed by ../shared/tools/setup-peers.sh), EXPORTKIT (binary to time).
@@ -49,6 +52,7 @@ FLATNESS=1
 BUILD=1
 KEEP=0
 IDLE_WAIT=0
+OUT=
 while [ $# -gt 0 ]; do
     case "$1" in
         --tasks) TASKS=$2; shift 2 ;;
@@ -68,6 +72,8 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD=0; shift ;;
         --keep) KEEP=1; shift ;;
         --idle-wait) IDLE_WAIT=$2; shift 2 ;;
+        --work) OUT=$2/compare-out; shift 2 ;;
+        --work=*) OUT=${1#*=}/compare-out; shift ;;
         --idle-wait=*) IDLE_WAIT=${1#*=}; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -96,7 +102,7 @@ IFS=, read -r -a FLAT_FORMAT_LIST <<<"$(expand_formats "$FLAT_FORMATS")"
 IFS=, read -r -a THREAD_LIST <<<"$THREADS"
 
 DATA=bench/data
-OUT=$DATA/out
+OUT=${OUT:-$DATA/out}
 mkdir -p "$DATA"
 rm -rf "$OUT"
 mkdir -p "$OUT"
