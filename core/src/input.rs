@@ -15,7 +15,6 @@ pub const MAX_TASK_BYTES: usize = 256 << 20;
 const CHUNK: usize = 1 << 20;
 
 /// Where the export comes from.
-#[derive(Debug)]
 pub enum Input {
     /// A file on disk.
     File(std::path::PathBuf),
@@ -23,6 +22,19 @@ pub enum Input {
     Stdin,
     /// Bytes in memory.
     Bytes(Vec<u8>),
+    /// Any reader (a database cursor, a storage object), and its size when known.
+    Reader(Box<dyn Read + Send>, Option<u64>),
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::File(p) => f.debug_tuple("File").field(p).finish(),
+            Input::Stdin => f.write_str("Stdin"),
+            Input::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Input::Reader(_, len) => f.debug_tuple("Reader").field(len).finish(),
+        }
+    }
 }
 
 impl Input {
@@ -39,6 +51,7 @@ impl Input {
                 let len = b.len() as u64;
                 Ok((Box::new(std::io::Cursor::new(b)), Some(len)))
             }
+            Input::Reader(r, len) => Ok((r, len)),
         }
     }
 }

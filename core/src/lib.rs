@@ -23,6 +23,7 @@ pub mod registry;
 pub mod resources;
 pub mod rle;
 pub mod task;
+pub mod time;
 pub mod view;
 
 pub use config::LabelConfig;

@@ -64,6 +64,7 @@ pub struct Output {
     open: BTreeMap<String, BufWriter<File>>,
     resolver: Option<std::sync::Arc<crate::resources::Resolver>>,
     warnings: Vec<crate::exporter::Warning>,
+    stats: BTreeMap<&'static str, u64>,
 }
 
 /// Checks that `name` is a relative path of plain components (no `..`, no root, no prefix).
@@ -105,6 +106,7 @@ impl Output {
             open: BTreeMap::new(),
             resolver: None,
             warnings: Vec::new(),
+            stats: BTreeMap::new(),
         })
     }
 
@@ -121,6 +123,16 @@ impl Output {
     /// Records a data warning from the writer side (a failed download, ...).
     pub fn warn(&mut self, warning: crate::exporter::Warning) {
         self.warnings.push(warning);
+    }
+
+    /// Adds `n` to the format-specific count `key` (reported in the export summary's `stats`).
+    pub fn add_stat(&mut self, key: &'static str, n: u64) {
+        *self.stats.entry(key).or_default() += n;
+    }
+
+    /// Takes the counts recorded with [`Output::add_stat`].
+    pub fn take_stats(&mut self) -> BTreeMap<&'static str, u64> {
+        std::mem::take(&mut self.stats)
     }
 
     /// Takes the warnings recorded so far.
@@ -271,6 +283,16 @@ fn move_into(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Zips the tree under `root` into `dest` (written in place; entries sorted, deflated, fixed
+/// timestamps). Returns the entry names.
+pub fn zip_tree(root: &Path, dest: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    walk(root, "", &mut files)?;
+    files.sort();
+    zip_dir(root, dest, &files)?;
+    Ok(files.into_iter().map(|(n, _)| n).collect())
 }
 
 fn zip_dir(root: &Path, dest: &Path, entries: &[(String, bool)]) -> Result<()> {

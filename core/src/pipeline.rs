@@ -38,6 +38,8 @@ pub struct ExportSummary {
     pub warnings: Vec<Warning>,
     /// How many warnings there were in all.
     pub warning_count: u64,
+    /// Format-specific counts (see [`Output::add_stat`]).
+    pub stats: BTreeMap<&'static str, u64>,
 }
 
 /// How many warnings a summary keeps (all are counted).
@@ -110,6 +112,7 @@ impl ExportJob {
             tasks_read: counts.tasks_read,
             tasks_written: counts.tasks_exported,
         });
+        let stats = out.take_stats();
         let files = out.commit().map_err(|e| e.with_format(name))?;
         self.observer.on_progress(&Progress {
             stage: Stage::Done,
@@ -129,6 +132,7 @@ impl ExportJob {
             elapsed: start.elapsed(),
             warnings: counts.warnings,
             warning_count: counts.warning_count,
+            stats,
         })
     }
 

@@ -11,9 +11,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum CompatArg {
+pub(super) enum CompatArg {
     /// Byte-identical to label-studio-sdk 2.1.2's converter.
     LabelStudio,
+}
+
+impl From<CompatArg> for exportkit::Compat {
+    fn from(c: CompatArg) -> Self {
+        match c {
+            CompatArg::LabelStudio => exportkit::Compat::LabelStudio,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

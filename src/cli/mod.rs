@@ -6,6 +6,8 @@ mod formats;
 #[cfg(feature = "project")]
 mod import;
 mod progress;
+#[cfg(feature = "serve")]
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +29,9 @@ enum Command {
     /// Import a portable project document (`--format PROJECT`) into a Label Studio-importable directory.
     #[cfg(feature = "project")]
     Import(import::Args),
+    /// Serve Label Studio's export API (snapshots, conversions, downloads) over a data directory.
+    #[cfg(feature = "serve")]
+    Serve(Box<serve::Args>),
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +51,8 @@ pub fn main() -> ExitCode {
         Command::Convert(a) => convert::run(*a),
         #[cfg(feature = "project")]
         Command::Import(a) => import::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
