@@ -29,8 +29,11 @@ pub use auth::{Access, Tokens};
 pub use envelope::ApiError;
 
 use axum::Router;
-use axum::extract::Request;
 use exportkit_service::Service;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
 use std::time::Duration;
 use tower::Layer;
 
@@ -45,17 +48,23 @@ pub struct ServerConfig {
     pub body_timeout: Duration,
     /// How long a handler may take to produce a response (downloads stream after it).
     pub handler_timeout: Duration,
+    /// How long a client may take to send its request line and headers.
+    pub header_timeout: Duration,
+    /// Open connections at most; more wait in the listen queue.
+    pub max_connections: usize,
 }
 
 impl ServerConfig {
-    /// Defaults: 1 MiB bodies, 30 s to send one, 15 min to answer (easy exports run inside the
-    /// request, as in Label Studio).
+    /// Defaults: 1 MiB bodies, 10 s to send the headers and 30 s the body, 15 min to answer
+    /// (easy exports run inside the request, as in Label Studio), 512 connections.
     pub fn new(tokens: Tokens) -> Self {
         ServerConfig {
             tokens,
             max_body: 1 << 20,
             body_timeout: Duration::from_secs(30),
             handler_timeout: Duration::from_secs(900),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 512,
         }
     }
 }
@@ -65,23 +74,49 @@ pub fn router(service: Service, config: ServerConfig) -> Router {
     routes::router(service, config)
 }
 
-/// Serves the API on `listener` until the process ends or ctrl-c. Trailing slashes are
-/// accepted on every route.
+/// Serves the API on `listener` until ctrl-c, then stops the service. Trailing slashes are
+/// accepted on every route. Slow clients are bounded: request headers must arrive within
+/// `header_timeout` and fit in 64 KiB, and at most `max_connections` connections are open.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     service: Service,
     config: ServerConfig,
 ) -> std::io::Result<()> {
+    let header_timeout = config.header_timeout;
+    let permits = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
         .layer(router(service.clone(), config));
-    let app = axum::ServiceExt::<Request>::into_make_service(app);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            _ = &mut stop => break,
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .max_buf_size(64 * 1024);
+            let svc = TowerToHyperService::new(app);
+            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+            drop(permit);
+        });
+    }
     tokio::task::spawn_blocking(move || service.shutdown())
         .await
-        .map_err(std::io::Error::other)?;
-    result
+        .map_err(std::io::Error::other)
 }

@@ -50,6 +50,7 @@ pub(crate) fn router(service: Service, config: ServerConfig) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
     Router::new()
         .route("/api/version", get(version))
+        .route("/api/token/refresh", axum::routing::post(refresh))
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -152,6 +153,23 @@ async fn version() -> Json<serde_json::Value> {
         "label-studio-os-package": {"version": env!("CARGO_PKG_VERSION")},
         "label-studio-converter": {"version": "exportkit"},
     }))
+}
+
+/// JWT-style clients (personal access tokens) trade their refresh token for an access token
+/// first; a token this server accepts is its own access token.
+async fn refresh(State(app): State<App>, body: Bytes) -> ApiResult<Json<serde_json::Value>> {
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let token = v
+        .get("refresh")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    if token.is_empty() || app.config.tokens.check(&format!("Token {token}")).is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Token is invalid or expired",
+        ));
+    }
+    Ok(Json(json!({ "access": token })))
 }
 
 async fn project(

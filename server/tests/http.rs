@@ -47,6 +47,7 @@ fn server() -> Server {
     );
     let mut config = ServerConfig::new(tokens);
     config.max_body = 64 * 1024;
+    config.header_timeout = Duration::from_millis(500);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -313,4 +314,42 @@ fn request_limits() {
     assert_eq!(code, 404);
     let (code, _) = call("GET", &format!("{url}/abc"), Some(TOKEN), None, &[]);
     assert_eq!(code, 404);
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_refresh_trades_tokens() {
+    use std::io::{Read, Write};
+    let s = server();
+    let addr = s.base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // Headers that never end.
+    conn.write_all(b"GET /api/version HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let _ = conn.read_to_end(&mut buf);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the connection stayed open {:?}",
+        started.elapsed()
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+
+    let url = format!("{}/api/token/refresh/", s.base);
+    let body = format!("{{\"refresh\": \"{TOKEN}\"}}");
+    let (code, r) = call("POST", &url, None, Some(&body), &[]);
+    assert_eq!((code, json(r)["access"].clone()), (200, TOKEN.into()));
+    let (code, _) = call(
+        "POST",
+        &url,
+        None,
+        Some(r#"{"refresh": "nope-nope-nope"}"#),
+        &[],
+    );
+    assert_eq!(code, 401);
 }
