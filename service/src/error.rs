@@ -46,3 +46,9 @@ impl ServiceError {
 
 /// The service's result type.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(e: ValidationErrors) -> Self {
+        ServiceError::Validation(e)
+    }
+}
