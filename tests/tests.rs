@@ -29,6 +29,9 @@ mod resources;
 /// Real consumers (pycocotools) load the output.
 mod consumers;
 
+/// The real label-studio-sdk client drives `exportkit serve`.
+mod sdk;
+
 /// Fuzzing: arbitrary and mutated inputs never panic.
 mod fuzz;
 

@@ -2,7 +2,7 @@
 //! nothing can escape the output or surprise a file system, and made unique so two images
 //! with the same basename never overwrite each other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The longest name kept, in bytes (file systems allow 255).
 pub const MAX_NAME: usize = 200;
@@ -77,10 +77,39 @@ pub fn stable_hash(s: &str) -> u64 {
 
 /// Assigns each distinct source (URL or path) a unique, safe file name. Use it on the writer
 /// side (input order), so names are identical for any thread count.
+///
+/// Memory stays small on big projects: the table keeps 64-bit hashes of sources and names
+/// (about 30 bytes per distinct source), not the strings, and rebuilds a name when asked.
 #[derive(Debug, Default)]
 pub struct UniqueNames {
-    by_source: HashMap<String, String>,
-    taken: HashMap<String, String>,
+    /// Hash of a source → which candidate name it got (0: the plain basename).
+    by_source: HashMap<u64, u32>,
+    /// Hashes of the names given out.
+    taken: HashSet<u64>,
+    /// The last name returned.
+    last: String,
+}
+
+fn table_key(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Candidate `variant` for `source`: the basename, then `<stem>-<hash>`, then
+/// `<stem>-<hash>-<n>`.
+fn candidate(base: &str, source: &str, variant: u32) -> String {
+    if variant == 0 {
+        return base.to_owned();
+    }
+    let (stem, ext) = split_ext(base);
+    let h = stable_hash(source) as u32;
+    if variant == 1 {
+        format!("{stem}-{h:08x}{ext}")
+    } else {
+        format!("{stem}-{h:08x}-{variant}{ext}")
+    }
 }
 
 impl UniqueNames {
@@ -92,23 +121,26 @@ impl UniqueNames {
     /// The name for `source`: its sanitised basename, or, when another source already has
     /// that name, `<stem>-<8 hex of a hash of the source><ext>` (then a counter if needed).
     pub fn name_for(&mut self, source: &str) -> &str {
-        if !self.by_source.contains_key(source) {
-            let base = sanitize(basename(source));
-            let mut name = base.clone();
-            if self.taken.contains_key(&name) {
-                let (stem, ext) = split_ext(&base);
-                let h = stable_hash(source) as u32;
-                name = format!("{stem}-{h:08x}{ext}");
-                let mut n = 2;
-                while self.taken.contains_key(&name) {
-                    name = format!("{stem}-{h:08x}-{n}{ext}");
-                    n += 1;
+        let key = table_key(source);
+        let base = sanitize(basename(source));
+        let variant = match self.by_source.get(&key) {
+            Some(v) => *v,
+            None => {
+                let mut v = 0;
+                loop {
+                    let name = candidate(&base, source, v);
+                    if self.taken.insert(table_key(&name)) {
+                        self.last = name;
+                        break;
+                    }
+                    v += 1;
                 }
+                self.by_source.insert(key, v);
+                return &self.last;
             }
-            self.taken.insert(name.clone(), source.to_owned());
-            self.by_source.insert(source.to_owned(), name);
-        }
-        self.by_source.get(source).map_or("_", String::as_str)
+        };
+        self.last = candidate(&base, source, variant);
+        &self.last
     }
 }
 
@@ -151,5 +183,10 @@ mod tests {
         let mut again = UniqueNames::new();
         again.name_for("/data/upload/1/a.jpg");
         assert_eq!(again.name_for("/data/upload/2/a.jpg"), second);
+        // A third source whose hashed name is taken gets a counter.
+        let third = n.name_for("/data/upload/3/a.jpg").to_owned();
+        assert!(third != second && third != "a.jpg");
+        assert_eq!(n.name_for("/data/upload/2/a.jpg"), second);
+        assert_eq!(n.name_for("/data/upload/3/a.jpg"), third);
     }
 }

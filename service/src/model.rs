@@ -102,6 +102,8 @@ pub struct Conversion {
     pub file_size: u64,
     /// Whether media were downloaded into the output.
     pub download_resources: bool,
+    /// Started by a download of a format not converted yet, not by a convert request.
+    pub implicit: bool,
     /// When it was asked for (µs since the epoch).
     pub created_at: i64,
     /// When it finished (µs since the epoch).

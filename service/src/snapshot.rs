@@ -193,32 +193,29 @@ impl Encoder {
                 out.push(b'}');
                 Ok(())
             }
-            (true, None) => match v
-                .get()
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| self.users.get(&id))
-            {
-                Some(u) => {
-                    out.push(b'{');
-                    let mut first = true;
-                    key(out, &mut first, "id");
-                    out.extend_from_slice(u.id.to_string().as_bytes());
-                    for (k, s) in [
-                        ("email", &u.email),
-                        ("first_name", &u.first_name),
-                        ("last_name", &u.last_name),
-                    ] {
-                        key(out, &mut first, k);
-                        write_str(out, s, &STYLE);
-                    }
-                    out.push(b'}');
-                    Ok(())
+            (true, None) => {
+                let id = v.get().trim().parse::<u64>().ok();
+                let Some(id) = id else {
+                    return tc(rec, v.get(), out);
+                };
+                // A user the project does not list keeps the object's shape with empty
+                // fields: nothing is invented, and parsers still see an object.
+                let user = self.users.get(&id);
+                out.push(b'{');
+                let mut first = true;
+                key(out, &mut first, "id");
+                out.extend_from_slice(id.to_string().as_bytes());
+                for (k, s) in [
+                    ("email", user.map(|u| u.email.as_str())),
+                    ("first_name", user.map(|u| u.first_name.as_str())),
+                    ("last_name", user.map(|u| u.last_name.as_str())),
+                ] {
+                    key(out, &mut first, k);
+                    write_str(out, s.unwrap_or(""), &STYLE);
                 }
-                // An unknown user stays an id: nothing is invented.
-                None => tc(rec, v.get(), out),
-            },
+                out.push(b'}');
+                Ok(())
+            }
         }
     }
 

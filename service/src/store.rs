@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS conversions (
     file TEXT,
     file_size INTEGER NOT NULL DEFAULT 0,
     download_resources INTEGER NOT NULL DEFAULT 0,
+    implicit INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     finished_at INTEGER
 );
@@ -102,6 +103,7 @@ fn conversion_row(row: &Row<'_>) -> rusqlite::Result<Conversion> {
         file: row.get("file")?,
         file_size: row.get::<_, i64>("file_size")? as u64,
         download_resources: row.get("download_resources")?,
+        implicit: row.get("implicit")?,
         created_at: row.get("created_at")?,
         finished_at: row.get("finished_at")?,
         progress: None,
@@ -274,20 +276,33 @@ impl Store {
         })
     }
 
-    /// Records a new conversion, `in_progress`. Returns its id.
+    /// Records a new conversion, `in_progress`. Returns its id. `implicit`: started by a
+    /// download rather than asked for.
     pub fn insert_conversion(
         &self,
         export_id: u64,
         export_type: &str,
         download_resources: bool,
+        implicit: bool,
         created_at: i64,
     ) -> Result<u64> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO conversions (export_id, export_type, status, download_resources, created_at) VALUES (?1, ?2, 'in_progress', ?3, ?4)",
-                params![export_id as i64, export_type, download_resources, created_at],
+                "INSERT INTO conversions (export_id, export_type, status, download_resources, implicit, created_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5)",
+                params![export_id as i64, export_type, download_resources, implicit, created_at],
             )?;
             Ok(c.last_insert_rowid() as u64)
+        })
+    }
+
+    /// Marks a conversion as asked for (no longer implicit).
+    pub fn claim_conversion(&self, id: u64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE conversions SET implicit = 0 WHERE id = ?1",
+                params![id as i64],
+            )?;
+            Ok(())
         })
     }
 

@@ -311,6 +311,20 @@ impl Inner {
         download_resources: bool,
         user: Option<&User>,
     ) -> Result<Conversion> {
+        self.start_conversion(project, id, export_type, download_resources, false, user)
+    }
+
+    /// Starts a conversion. A conversion to the same format that has not failed is a
+    /// conflict, unless a download started it (then the request takes it over).
+    fn start_conversion(
+        &self,
+        project: u64,
+        id: u64,
+        export_type: &str,
+        download_resources: bool,
+        implicit: bool,
+        user: Option<&User>,
+    ) -> Result<Conversion> {
         let snap = self.snapshot(project, id)?;
         let format = self.registry.get(export_type).map_err(|_| {
             ServiceError::field(
@@ -325,15 +339,24 @@ impl Inner {
                 snap.status.as_str()
             )));
         }
+        let mut claimed = None;
         let conv_id = self.enqueue(project, || {
-            if self.store.active_conversion(id, name)?.is_some() {
+            if let Some(existing) = self.store.active_conversion(id, name)? {
+                if existing.implicit && !implicit {
+                    claimed = Some(existing.id);
+                    return Err(ServiceError::Conflict(String::new()));
+                }
                 return Err(ServiceError::Conflict(format!(
                     "Conversion to {name} already started"
                 )));
             }
-            let conv_id =
-                self.store
-                    .insert_conversion(id, name, download_resources, now_micros())?;
+            let conv_id = self.store.insert_conversion(
+                id,
+                name,
+                download_resources,
+                implicit,
+                now_micros(),
+            )?;
             Ok((
                 conv_id,
                 Key::Conversion(conv_id),
@@ -343,7 +366,14 @@ impl Inner {
                     conv_id,
                 },
             ))
-        })?;
+        });
+        let conv_id = match (conv_id, claimed) {
+            (_, Some(existing)) => {
+                self.store.claim_conversion(existing)?;
+                existing
+            }
+            (result, None) => result?,
+        };
         self.audit(
             AuditKind::Requested,
             &snap,
@@ -759,7 +789,7 @@ impl Inner {
         let conv = match self.store.active_conversion(id, name)? {
             Some(c) => c,
             // Not converted yet: convert now and wait (Label Studio converts on the fly).
-            None => match self.convert(project, id, name, false, None) {
+            None => match self.start_conversion(project, id, name, false, true, None) {
                 Ok(c) => c,
                 Err(ServiceError::Conflict(_)) => {
                     self.store.active_conversion(id, name)?.ok_or_else(|| {

@@ -359,8 +359,11 @@ fn label_studio_filter_semantics() {
         t[0]["annotations"][0]["completed_by"],
         serde_json::json!({"id": 7, "email": "ada@example.com", "first_name": "Ada", "last_name": "L"})
     );
-    // An unknown user stays an id.
-    assert_eq!(t[2]["annotations"][0]["completed_by"], 8);
+    // A user the project does not list: the object's shape, with empty fields.
+    assert_eq!(
+        t[2]["annotations"][0]["completed_by"],
+        serde_json::json!({"id": 8, "email": "", "first_name": "", "last_name": ""})
+    );
 
     // Easy export: annotated tasks only by default (skipped ones count), ids subsets.
     let dl = service.easy_export(1, &EasyExport::default()).unwrap();
