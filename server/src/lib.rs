@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use exportkit_server::{Access, ServerConfig, Tokens};
+//! use exportkit_server::{Access, ServerConfig, Users};
 //! use exportkit_service::{DirSource, Service, ServiceConfig};
 //! use std::sync::Arc;
 //!
@@ -12,26 +12,28 @@
 //!     .source(Arc::new(DirSource::new("data")))
 //!     .start()
 //!     .expect("service");
-//! let mut tokens = Tokens::new();
-//! tokens.insert("a-long-secret-token", Access::all());
+//! let mut users = Users::new();
+//! users.insert("a-long-secret-token", Access::all());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! exportkit_server::serve(listener, service, ServerConfig::new(tokens)).await
+//! exportkit_server::serve(listener, service, ServerConfig::new(users)).await
 //! # }
 //! ```
 #![deny(missing_docs)]
 
+mod antenna;
 mod auth;
+mod drf;
 mod envelope;
+mod flagsmith;
 mod routes;
 mod wire;
 
-pub use auth::{Access, Tokens};
+pub use auth::{Access, Role, Users, token_digest};
 pub use envelope::ApiError;
 
 use axum::Router;
 use exportkit_service::Service;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +42,8 @@ use tower::Layer;
 /// HTTP settings.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Accepted tokens.
-    pub tokens: Tokens,
+    /// Accepted users and their tokens.
+    pub users: Users,
     /// The largest request body accepted (bytes).
     pub max_body: usize,
     /// How long a client may take to send its request body.
@@ -52,19 +54,22 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// Open connections at most; more wait in the listen queue.
     pub max_connections: usize,
+    /// The largest Flagsmith-style project export or import document (bytes).
+    pub project_max_bytes: u64,
 }
 
 impl ServerConfig {
     /// Defaults: 1 MiB bodies, 10 s to send the headers and 30 s the body, 15 min to answer
     /// (easy exports run inside the request, as in Label Studio), 512 connections.
-    pub fn new(tokens: Tokens) -> Self {
+    pub fn new(users: Users) -> Self {
         ServerConfig {
-            tokens,
+            users,
             max_body: 1 << 20,
             body_timeout: Duration::from_secs(30),
             handler_timeout: Duration::from_secs(900),
             header_timeout: Duration::from_secs(10),
             max_connections: 512,
+            project_max_bytes: 10_000_000,
         }
     }
 }
@@ -105,9 +110,8 @@ pub async fn serve(
         };
         let app = app.clone();
         tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
+            let mut builder = hyper::server::conn::http1::Builder::new();
             builder
-                .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
                 .max_buf_size(64 * 1024);

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 #[derive(Clone)]
-struct App {
-    service: Service,
-    config: Arc<ServerConfig>,
+pub(crate) struct App {
+    pub(crate) service: Service,
+    pub(crate) config: Arc<ServerConfig>,
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -48,8 +48,42 @@ pub(crate) fn router(service: Service, config: ServerConfig) -> Router {
             axum::routing::post(convert),
         )
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+    let drf = Router::new()
+        .route(
+            "/api/v2/exports",
+            get(crate::antenna::list).post(crate::antenna::create),
+        )
+        .route(
+            "/api/v2/exports/{id}",
+            get(crate::antenna::detail)
+                .put(crate::antenna::update)
+                .patch(crate::antenna::update)
+                .delete(crate::antenna::delete),
+        )
+        .route(
+            "/api/v2/exports/{id}/download",
+            get(crate::antenna::download),
+        )
+        .route(
+            "/api/v1/projects/{id}/project-exports",
+            get(crate::flagsmith::list).post(crate::flagsmith::create),
+        )
+        .route(
+            "/api/v1/projects/{id}/project-exports/{eid}",
+            get(crate::flagsmith::detail),
+        )
+        .route(
+            "/api/v1/projects/{id}/project-exports/{eid}/download",
+            get(crate::flagsmith::download),
+        )
+        .route("/api/v1/audit", get(crate::flagsmith::audit))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            authenticate_drf,
+        ));
     Router::new()
         .route("/api/version", get(version))
+        .merge(drf)
         .route("/api/token/refresh", axum::routing::post(refresh))
         .merge(api)
         .fallback(not_found)
@@ -77,12 +111,36 @@ async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> R
         )
         .into_response();
     };
-    match app.config.tokens.check(header) {
+    match app.config.users.check(header) {
         Some(access) => {
             req.extensions_mut().insert(access.clone());
             next.run(req).await
         }
         None => ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token.").into_response(),
+    }
+}
+
+/// The same check, answered in Django REST framework's shape (Antenna, Flagsmith).
+async fn authenticate_drf(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    let Some(header) = header else {
+        return crate::drf::DrfError::detail(
+            StatusCode::UNAUTHORIZED,
+            "Authentication credentials were not provided.",
+        )
+        .into_response();
+    };
+    match app.config.users.check(header) {
+        Some(access) => {
+            req.extensions_mut().insert(access.clone());
+            next.run(req).await
+        }
+        None => {
+            crate::drf::DrfError::detail(StatusCode::UNAUTHORIZED, "Invalid token.").into_response()
+        }
     }
 }
 
@@ -97,17 +155,23 @@ async fn method_not_allowed(req: Request) -> ApiError {
     )
 }
 
-/// Runs blocking service work off the async threads.
+/// Runs blocking service work off the async threads; errors in the caller's shape.
+pub(crate) async fn blocking_with<T: Send + 'static, E: From<exportkit_service::ServiceError>>(
+    f: impl FnOnce() -> exportkit_service::Result<T> + Send + 'static,
+) -> Result<T, E> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(E::from),
+        Err(e) => Err(E::from(exportkit_service::ServiceError::Io(
+            std::io::Error::other(format!("worker failed: {e}")),
+        ))),
+    }
+}
+
+/// [`blocking_with`] with Label Studio's error envelope.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> exportkit_service::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(ApiError::from),
-        Err(e) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("worker failed: {e}"),
-        )),
-    }
+    blocking_with(f).await
 }
 
 /// The project id, checked against the token's scope (an unseen project is a 404).
@@ -123,7 +187,7 @@ fn pk(pk: &str) -> ApiResult<u64> {
 }
 
 /// Query pairs, decoded; a key may repeat (`ids=1&ids=2`).
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     let Some(raw) = raw else { return Vec::new() };
     url::form_urlencoded::parse(raw.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -163,7 +227,7 @@ async fn refresh(State(app): State<App>, body: Bytes) -> ApiResult<Json<serde_js
         .get("refresh")
         .and_then(|t| t.as_str())
         .unwrap_or_default();
-    if token.is_empty() || app.config.tokens.check(&format!("Token {token}")).is_none() {
+    if token.is_empty() || app.config.users.check_token(token).is_none() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Token is invalid or expired",
@@ -334,7 +398,7 @@ async fn easy_export(
 
 /// Sends a download: byte ranges from a local file, a stream otherwise; always with
 /// `Content-Disposition: attachment; filename="..."`.
-async fn send(dl: Download, headers: HeaderMap) -> ApiResult<Response> {
+pub(crate) async fn send(dl: Download, headers: HeaderMap) -> ApiResult<Response> {
     let Download {
         file,
         file_name,

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use exportkit as _;
-use exportkit_server::{Access, ServerConfig, Tokens};
+use exportkit_server::{Access, Role, ServerConfig, Users};
 use exportkit_service::{DirSource, Service, ServiceConfig};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,12 +36,13 @@ fn server() -> Server {
         .source(Arc::new(DirSource::new(tmp.path().join("data"))))
         .start()
         .unwrap();
-    let mut tokens = Tokens::new();
+    let mut tokens = Users::new();
     tokens.insert(TOKEN, Access::all());
     tokens.insert(
         SCOPED,
         Access {
-            projects: Some(HashSet::from([2])),
+            org_admin: false,
+            projects: HashMap::from([(2, Role::Member)]),
             ..Access::all()
         },
     );

@@ -1,9 +1,9 @@
 //! Audit events: who asked for which export, and how it ended.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditKind {
     /// A snapshot or conversion was asked for.
@@ -17,12 +17,14 @@ pub enum AuditKind {
 }
 
 /// One audit event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// What happened.
     pub kind: AuditKind,
     /// When (µs since the epoch).
     pub at: i64,
+    /// The API the export belongs to.
+    pub dialect: crate::model::Dialect,
     /// Project id.
     pub project: u64,
     /// Snapshot id.

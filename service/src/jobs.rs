@@ -92,7 +92,7 @@ pub(crate) fn start(inner: &Arc<Inner>) -> Threads {
             handles.push(h);
         }
     }
-    if inner.config.retention.is_some() {
+    if inner.config.retention.is_some() || inner.config.watchdog.is_some() {
         let inner = inner.clone();
         if let Ok(h) = std::thread::Builder::new()
             .name("export-retention".into())
@@ -143,19 +143,33 @@ fn worker(inner: &Arc<Inner>) {
 }
 
 fn sweeper(inner: &Arc<Inner>) {
+    let tick = inner
+        .config
+        .sweep_every
+        .min(std::time::Duration::from_secs(60));
+    let mut last_sweep = std::time::Instant::now();
     loop {
         {
             let s = inner.sched.lock().unwrap_or_else(|p| p.into_inner());
             let (s, _) = inner
                 .sched_cv
-                .wait_timeout_while(s, inner.config.sweep_every, |s| !s.stop)
+                .wait_timeout_while(s, tick, |s| !s.stop)
                 .unwrap_or_else(|p| p.into_inner());
             if s.stop {
                 return;
             }
         }
-        if let Err(e) = inner.sweep(exportkit_core::time::now_micros()) {
-            eprintln!("exportkit: retention sweep failed: {e}");
+        let now = exportkit_core::time::now_micros();
+        if let Some(limit) = inner.config.watchdog
+            && let Err(e) = inner.watchdog(crate::Dialect::Flagsmith, limit, now)
+        {
+            eprintln!("exportkit: export watchdog failed: {e}");
+        }
+        if last_sweep.elapsed() >= inner.config.sweep_every {
+            last_sweep = std::time::Instant::now();
+            if let Err(e) = inner.sweep(now) {
+                eprintln!("exportkit: retention sweep failed: {e}");
+            }
         }
     }
 }

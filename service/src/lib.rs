@@ -35,12 +35,12 @@ mod work;
 pub use audit::{AuditEvent, AuditKind, AuditSink, JsonLinesAudit, NoAudit};
 pub use catalogue::FormatEntry;
 pub use error::{Result, ServiceError};
-pub use model::{Conversion, Counters, JobProgress, Snapshot, Status, User};
+pub use model::{Conversion, Counters, Dialect, JobProgress, Snapshot, Status, User};
 pub use request::{
     AnnotationFilterOptions, Choice, ExportRequest, SerializationOptions, TaskFilterOptions,
     ValidationErrors, drf_bool, parse_bool_str,
 };
-pub use source::{DirSource, ProjectInfo, TaskSource, TaskStream};
+pub use source::{Collection, DirSource, ProjectInfo, TaskSource, TaskStream};
 pub use storage::{LocalStorage, Storage, StoredFile};
 
 use exportkit_core::resources::ResourceOptions;
@@ -76,6 +76,9 @@ pub struct ServiceConfig {
     pub list_limit: usize,
     /// How long a download waits for a conversion that is still running.
     pub download_wait: Duration,
+    /// Flagsmith-style project exports still processing after this long are failed (its
+    /// watchdog); `None` never.
+    pub watchdog: Option<Duration>,
 }
 
 impl ServiceConfig {
@@ -95,6 +98,7 @@ impl ServiceConfig {
             resources: ResourceOptions::default(),
             list_limit: 100,
             download_wait: Duration::from_secs(600),
+            watchdog: Some(Duration::from_secs(600)),
         }
     }
 }
@@ -283,20 +287,103 @@ impl Service {
         request: ExportRequest,
         user: Option<User>,
     ) -> Result<Snapshot> {
-        self.inner.create(project, request, user)
+        self.inner
+            .create(project, Dialect::LabelStudio, "JSON", request, user)
     }
 
-    /// The project's snapshots, newest first (at most `list_limit`).
+    /// Records an export of `dialect` straight to `format` (the snapshot is converted in the
+    /// same job; its file is the converted one) and queues it.
+    pub fn create_export(
+        &self,
+        project: u64,
+        dialect: Dialect,
+        format: &str,
+        request: ExportRequest,
+        user: Option<User>,
+    ) -> Result<Snapshot> {
+        self.inner.create(project, dialect, format, request, user)
+    }
+
+    /// The project's Label Studio snapshots, newest first (at most `list_limit`).
     pub fn list(&self, project: u64) -> Result<Vec<Snapshot>> {
+        Ok(self
+            .list_exports(
+                project,
+                Dialect::LabelStudio,
+                self.inner.config.list_limit,
+                0,
+            )?
+            .0)
+    }
+
+    /// A page of the project's exports of `dialect`, newest first, and how many there are.
+    pub fn list_exports(
+        &self,
+        project: u64,
+        dialect: Dialect,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<Snapshot>, u64)> {
         self.inner.project(project)?;
-        let mut list = self
-            .inner
-            .store
-            .list(project, self.inner.config.list_limit)?;
+        let mut list = self.inner.store.list(project, dialect, limit, offset)?;
         for s in &mut list {
             self.inner.attach_progress(s);
         }
-        Ok(list)
+        Ok((list, self.inner.store.count(project, dialect)?))
+    }
+
+    /// Runs a finished export again with a new format and request (Antenna's update).
+    pub fn rerun(
+        &self,
+        id: u64,
+        format: &str,
+        request: ExportRequest,
+        user: Option<&User>,
+    ) -> Result<Snapshot> {
+        self.inner.rerun(id, format, request, user)
+    }
+
+    /// Any export by id (whatever its project and API).
+    pub fn export(&self, id: u64) -> Result<Snapshot> {
+        let s = self
+            .inner
+            .store
+            .export(id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("export {id} not found")))?;
+        self.inner.snapshot(s.project, id)
+    }
+
+    /// The project's audit trail, newest first.
+    pub fn audit_log(&self, project: u64, limit: usize, offset: usize) -> Result<Vec<AuditEvent>> {
+        Ok(self
+            .inner
+            .store
+            .audit_log(project, limit, offset)?
+            .iter()
+            .filter_map(|j| serde_json::from_str(j).ok())
+            .collect())
+    }
+
+    /// Records an audit event (for work done outside the service, such as imports).
+    pub fn record_audit(&self, event: &AuditEvent) {
+        self.inner.record_audit(event);
+    }
+
+    /// Fails exports of `dialect` running longer than `limit` now; the schedule does this for
+    /// Flagsmith-style exports with [`ServiceConfig::watchdog`].
+    pub fn watchdog(&self, dialect: Dialect, limit: Duration) -> Result<usize> {
+        self.inner
+            .watchdog(dialect, limit, exportkit_core::time::now_micros())
+    }
+
+    /// Whether the service's registry has format `name` (case-insensitive).
+    pub fn has_format(&self, name: &str) -> bool {
+        self.inner.registry.get(name).is_ok()
+    }
+
+    /// The task source (for dialects that need more than exports, such as collections).
+    pub fn source(&self) -> &dyn TaskSource {
+        self.inner.source()
     }
 
     /// One snapshot of the project.

@@ -44,6 +44,40 @@ impl Status {
     }
 }
 
+/// Which API an export belongs to: each lists only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// Label Studio snapshots (`/api/projects/{id}/exports`).
+    #[default]
+    LabelStudio,
+    /// Antenna data exports (`/api/v2/exports`).
+    Antenna,
+    /// Flagsmith-style project exports (`/api/v1/projects/{id}/project-exports`).
+    Flagsmith,
+}
+
+impl Dialect {
+    /// `label_studio`, `antenna` or `flagsmith`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::LabelStudio => "label_studio",
+            Dialect::Antenna => "antenna",
+            Dialect::Flagsmith => "flagsmith",
+        }
+    }
+
+    /// Parses [`Dialect::as_str`]'s spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "label_studio" => Dialect::LabelStudio,
+            "antenna" => Dialect::Antenna,
+            "flagsmith" => Dialect::Flagsmith,
+            _ => return None,
+        })
+    }
+}
+
 /// A user as Label Studio's `UserSimple` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct User {
@@ -81,6 +115,9 @@ pub struct JobProgress {
     pub stage: String,
     /// 0 to 100.
     pub percent: f64,
+    /// Tasks written so far.
+    #[serde(default)]
+    pub done: u64,
 }
 
 /// One conversion of a snapshot into another format.
@@ -119,6 +156,12 @@ pub struct Snapshot {
     pub id: u64,
     /// Project id.
     pub project: u64,
+    /// The API it belongs to.
+    pub dialect: Dialect,
+    /// The format of its file: `JSON` for a Label Studio snapshot, else a registry name.
+    pub format: String,
+    /// Records in the file (tasks for a snapshot; rows, occurrences, ... for other formats).
+    pub records: u64,
     /// Title (defaults to `{project title}-at-{YYYY-MM-DD-HH-mm}`).
     pub title: String,
     /// Who asked for it.
@@ -148,7 +191,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The download file name: `project-{pid}-at-{YYYY-MM-DD-HH-MM}-{md5[:8]}.json`.
+    /// The download name of its file (the last part of the storage key), else the Label
+    /// Studio snapshot name.
+    pub fn download_name(&self) -> String {
+        match self.file.as_deref().and_then(|f| f.rsplit('/').next()) {
+            Some(name) if self.dialect != Dialect::LabelStudio => name.to_owned(),
+            _ => self.file_name(),
+        }
+    }
+
+    /// The Label Studio snapshot name: `project-{pid}-at-{YYYY-MM-DD-HH-MM}-{md5[:8]}.json`.
     pub fn file_name(&self) -> String {
         format!(
             "project-{}-at-{}-{}.json",

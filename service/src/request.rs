@@ -105,6 +105,13 @@ pub struct ExportRequest {
     pub serialization: SerializationOptions,
     /// Only these task ids (as written in the data, e.g. `12`), when set.
     pub ids: Option<Vec<String>>,
+    /// Settings for the export's format (exports straight to a format other than the
+    /// snapshot JSON: DWCA `mapping`, PROJECT `include`, ...).
+    #[serde(default)]
+    pub format_options: BTreeMap<String, String>,
+    /// What the API that asked wants to show again (Antenna `filters`, Flagsmith toggles).
+    #[serde(default)]
+    pub extra: Value,
 }
 
 /// Field errors, Label Studio style: `{"field": ["message"]}` or nested for option objects.

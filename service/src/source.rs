@@ -2,6 +2,7 @@
 //! implementation over a data directory.
 
 use crate::model::User;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,40 @@ pub struct ProjectInfo {
     pub label_config: String,
     /// Users, for `completed_by` expansion.
     pub users: Vec<User>,
+    /// Format settings for exports of this project (e.g. `taxonomy` = a CSV path); a key
+    /// `FORMAT.key` applies to that format only (`DWCA.project`).
+    pub format_options: BTreeMap<String, String>,
+    /// Format settings given as file contents (e.g. DWCA `mapping` = JSON text); the service
+    /// writes each to a scratch file and passes its path under the same key.
+    pub format_files: BTreeMap<String, String>,
+}
+
+/// A named set of tasks (Antenna's capture set, `collection_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct Collection {
+    /// Collection id (unique across projects).
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// The project it belongs to (filled by the source).
+    #[serde(default)]
+    pub project: u64,
+    /// Its tasks' ids, as written in the task data (`12`).
+    #[serde(default)]
+    pub task_ids: Vec<serde_json::Value>,
+}
+
+impl Collection {
+    /// The task ids as the id filter compares them.
+    pub fn id_strings(&self) -> Vec<String> {
+        self.task_ids
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// The project's tasks, as a Label Studio JSON export (array, single task or NDJSON).
@@ -35,12 +70,19 @@ pub trait TaskSource: Send + Sync {
     fn size_hint(&self, _id: u64) -> Option<u64> {
         None
     }
+
+    /// A collection by id, in any project (`None`: no such collection).
+    fn collection(&self, _id: u64) -> std::io::Result<Option<Collection>> {
+        Ok(None)
+    }
 }
 
 /// Projects in a directory: `DATA/<id>/tasks.json` (or `tasks.jsonl`/`tasks.ndjson`),
-/// `DATA/<id>/config.xml`, and optionally `DATA/<id>/project.json` (`{"title": ...}`) and
-/// `DATA/<id>/users.json` (a list of users). `exportkit import DOC --out DATA/<id>` writes
-/// this layout.
+/// `DATA/<id>/config.xml`, and optionally `DATA/<id>/project.json` (`{"title": ...}`),
+/// `DATA/<id>/users.json` (a list of users), `DATA/<id>/collections.json` (`[{"id", "name",
+/// "task_ids"}]`), `DATA/<id>/taxa.csv` (the DWCA taxonomy) and `DATA/<id>/dwca.toml`
+/// (`[mapping]` and `[metadata]` tables: the DWCA mapping and dataset metadata).
+/// `exportkit import DOC --out DATA/<id>` writes this layout.
 #[derive(Debug, Clone)]
 pub struct DirSource {
     root: PathBuf,
@@ -114,11 +156,36 @@ impl TaskSource for DirSource {
             Some(text) => serde_json::from_str(&text).map_err(|e| bad(&users_path, e))?,
             None => Vec::new(),
         };
+        let mut format_options = BTreeMap::new();
+        let mut format_files = BTreeMap::new();
+        // Keys `FORMAT.key` apply to that format only.
+        for f in ["DWCA", "OCCURRENCES_SIMPLE_CSV", "OCCURRENCES_API_JSON"] {
+            format_options.insert(format!("{f}.project"), format!("project-{id}"));
+        }
+        if meta.is_file() {
+            format_options.insert("PROJECT.project".to_owned(), meta.display().to_string());
+        }
+        let taxa = dir.join("taxa.csv");
+        if taxa.is_file() {
+            format_options.insert("taxonomy".to_owned(), taxa.display().to_string());
+        }
+        let dwca = dir.join("dwca.toml");
+        if let Some(text) = read_optional(&dwca)? {
+            let table: toml::Table = toml::from_str(&text).map_err(|e| bad(&dwca, e))?;
+            for key in ["mapping", "metadata"] {
+                if let Some(v) = table.get(key) {
+                    let json = serde_json::to_string(v).map_err(|e| bad(&dwca, e))?;
+                    format_files.insert(key.to_owned(), json);
+                }
+            }
+        }
         Ok(Some(ProjectInfo {
             id,
             title,
             label_config,
             users,
+            format_options,
+            format_files,
         }))
     }
 
@@ -135,5 +202,20 @@ impl TaskSource for DirSource {
 
     fn size_hint(&self, id: u64) -> Option<u64> {
         Self::tasks_path(&self.dir(id)).and_then(|p| std::fs::metadata(p).ok().map(|m| m.len()))
+    }
+
+    fn collection(&self, id: u64) -> std::io::Result<Option<Collection>> {
+        for project in self.project_ids()? {
+            let path = self.dir(project).join("collections.json");
+            let Some(text) = read_optional(&path)? else {
+                continue;
+            };
+            let list: Vec<Collection> = serde_json::from_str(&text).map_err(|e| bad(&path, e))?;
+            if let Some(mut c) = list.into_iter().find(|c| c.id == id) {
+                c.project = project;
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
     }
 }

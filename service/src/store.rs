@@ -11,6 +11,9 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS exports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     project INTEGER NOT NULL,
+    dialect TEXT NOT NULL DEFAULT 'label_studio',
+    format TEXT NOT NULL DEFAULT 'JSON',
+    records INTEGER NOT NULL DEFAULT 0,
     title TEXT NOT NULL,
     created_by TEXT,
     created_at INTEGER NOT NULL,
@@ -25,7 +28,14 @@ CREATE TABLE IF NOT EXISTS exports (
     reason TEXT,
     request TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS exports_project ON exports (project, created_at DESC);
+CREATE INDEX IF NOT EXISTS exports_project ON exports (project, dialect, created_at DESC);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    project INTEGER NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_project ON audit (project, id DESC);
 CREATE TABLE IF NOT EXISTS conversions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     export_id INTEGER NOT NULL REFERENCES exports (id) ON DELETE CASCADE,
@@ -59,6 +69,8 @@ pub struct Outcome {
     pub md5: String,
     /// Counts (snapshots).
     pub counters: Counters,
+    /// Records in the file.
+    pub records: u64,
     /// Failure reason (`None` on success).
     pub reason: Option<String>,
 }
@@ -73,6 +85,10 @@ fn snapshot_row(row: &Row<'_>) -> rusqlite::Result<Snapshot> {
     Ok(Snapshot {
         id: row.get::<_, i64>("id")? as u64,
         project: row.get::<_, i64>("project")? as u64,
+        dialect: crate::model::Dialect::parse(&row.get::<_, String>("dialect")?)
+            .unwrap_or_default(),
+        format: row.get("format")?,
+        records: row.get::<_, i64>("records")? as u64,
         title: row.get("title")?,
         created_by: created_by.and_then(|s| serde_json::from_str::<User>(&s).ok()),
         created_at: row.get("created_at")?,
@@ -146,9 +162,12 @@ impl Store {
     }
 
     /// Records a new snapshot, `in_progress`. Returns its id.
+    #[allow(clippy::too_many_arguments)]
     pub fn insert_snapshot(
         &self,
         project: u64,
+        dialect: crate::model::Dialect,
+        format: &str,
         title: &str,
         created_by: Option<&User>,
         created_at: i64,
@@ -158,8 +177,8 @@ impl Store {
         let request = serde_json::to_string(request).unwrap_or_else(|_| "{}".into());
         self.with(|c| {
             c.execute(
-                "INSERT INTO exports (project, title, created_by, created_at, status, request) VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)",
-                params![project as i64, title, user, created_at, request],
+                "INSERT INTO exports (project, dialect, format, title, created_by, created_at, status, request) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_progress', ?7)",
+                params![project as i64, dialect.as_str(), format, title, user, created_at, request],
             )?;
             Ok(c.last_insert_rowid() as u64)
         })
@@ -169,7 +188,7 @@ impl Store {
     pub fn finish_snapshot(&self, id: u64, status: Status, o: &Outcome, now: i64) -> Result<()> {
         self.with(|c| {
             c.execute(
-                "UPDATE exports SET status = ?2, md5 = ?3, task_number = ?4, annotation_number = ?5, prediction_number = ?6, file = ?7, file_size = ?8, reason = ?9, finished_at = ?10 WHERE id = ?1",
+                "UPDATE exports SET status = ?2, md5 = ?3, task_number = ?4, annotation_number = ?5, prediction_number = ?6, file = ?7, file_size = ?8, reason = ?9, finished_at = ?10, records = ?11 WHERE id = ?1",
                 params![
                     id as i64,
                     status.as_str(),
@@ -180,10 +199,80 @@ impl Store {
                     o.file,
                     o.file_size as i64,
                     o.reason,
-                    now
+                    now,
+                    o.records as i64
                 ],
             )?;
             Ok(())
+        })
+    }
+
+    /// Any export by id, with its conversions.
+    pub fn export(&self, id: u64) -> Result<Option<Snapshot>> {
+        self.with(|c| {
+            let s = c
+                .query_row(
+                    "SELECT * FROM exports WHERE id = ?1",
+                    params![id as i64],
+                    snapshot_row,
+                )
+                .optional()?;
+            let Some(mut s) = s else { return Ok(None) };
+            s.converted_formats = conversions_of(c, &[id])?;
+            Ok(Some(s))
+        })
+    }
+
+    /// How many exports of `dialect` the project has.
+    pub fn count(&self, project: u64, dialect: crate::model::Dialect) -> Result<u64> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM exports WHERE project = ?1 AND dialect = ?2",
+                params![project as i64, dialect.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        })
+    }
+
+    /// Exports of `dialect` still running that were created before `cutoff` (µs).
+    pub fn running_before(
+        &self,
+        dialect: crate::model::Dialect,
+        cutoff: i64,
+    ) -> Result<Vec<(u64, u64)>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT project, id FROM exports WHERE dialect = ?1 AND status IN ('created', 'in_progress') AND created_at < ?2",
+            )?;
+            stmt.query_map(params![dialect.as_str(), cutoff], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect()
+        })
+    }
+
+    /// Appends an audit entry (JSON) for `project`.
+    pub fn audit(&self, at: i64, project: u64, event: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit (at, project, event) VALUES (?1, ?2, ?3)",
+                params![at, project as i64, event],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The project's audit entries, newest first.
+    pub fn audit_log(&self, project: u64, limit: usize, offset: usize) -> Result<Vec<String>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT event FROM audit WHERE project = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+            )?;
+            stmt.query_map(params![project as i64, limit as i64, offset as i64], |r| {
+                r.get(0)
+            })?
+            .collect()
         })
     }
 
@@ -203,14 +292,24 @@ impl Store {
         })
     }
 
-    /// The newest `limit` snapshots of `project`, newest first, with their conversions.
-    pub fn list(&self, project: u64, limit: usize) -> Result<Vec<Snapshot>> {
+    /// The project's exports of `dialect`, newest first, `offset` skipped, at most `limit`,
+    /// with their conversions.
+    pub fn list(
+        &self,
+        project: u64,
+        dialect: crate::model::Dialect,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Snapshot>> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT * FROM exports WHERE project = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+                "SELECT * FROM exports WHERE project = ?1 AND dialect = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
             )?;
             let mut list = stmt
-                .query_map(params![project as i64, limit as i64], snapshot_row)?
+                .query_map(
+                    params![project as i64, dialect.as_str(), limit as i64, offset as i64],
+                    snapshot_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let ids: Vec<u64> = list.iter().map(|s| s.id).collect();
             let mut convs = conversions_of(c, &ids)?;
@@ -221,6 +320,18 @@ impl Store {
                 convs = rest;
             }
             Ok(list)
+        })
+    }
+
+    /// Resets a finished export to run again with `format` and `request`.
+    pub fn reset(&self, id: u64, format: &str, request: &ExportRequest) -> Result<()> {
+        let request = serde_json::to_string(request).unwrap_or_else(|_| "{}".into());
+        self.with(|c| {
+            c.execute(
+                "UPDATE exports SET format = ?2, request = ?3, status = 'in_progress', md5 = '', file = NULL, file_size = 0, records = 0, reason = NULL, finished_at = NULL WHERE id = ?1",
+                params![id as i64, format, request],
+            )?;
+            Ok(())
         })
     }
 

@@ -2,7 +2,7 @@
 
 use crate::audit::{AuditEvent, AuditKind, AuditSink};
 use crate::jobs::{Job, Sched};
-use crate::model::{Conversion, Counters, JobProgress, Snapshot, Status, User};
+use crate::model::{Conversion, Counters, Dialect, JobProgress, Snapshot, Status, User};
 use crate::request::ExportRequest;
 use crate::snapshot;
 use crate::source::{ProjectInfo, TaskSource};
@@ -56,6 +56,7 @@ struct Made {
     size: u64,
     md5: String,
     counters: Counters,
+    records: u64,
 }
 
 fn content_type(ext: &str) -> &'static str {
@@ -111,6 +112,7 @@ impl ProgressObserver for Observer {
             l.progress = JobProgress {
                 stage: stage.to_owned(),
                 percent: (percent * 10.0).round() / 10.0,
+                done: p.tasks_written,
             };
         }
     }
@@ -149,15 +151,29 @@ impl Inner {
         user: Option<u64>,
         detail: String,
     ) {
-        self.audit.record(&AuditEvent {
+        let event = AuditEvent {
             kind,
             at: now_micros(),
+            dialect: s.dialect,
             project: s.project,
             export_id: s.id,
             export_type: export_type.map(str::to_owned),
             user,
             detail,
-        });
+        };
+        self.record_audit(&event);
+    }
+
+    pub(crate) fn record_audit(&self, event: &AuditEvent) {
+        if let Ok(json) = serde_json::to_string(event) {
+            // The audit trail is best effort: a full disk must not fail the export.
+            let _ = self.store.audit(event.at, event.project, &json);
+        }
+        self.audit.record(event);
+    }
+
+    pub(crate) fn source(&self) -> &dyn TaskSource {
+        &*self.source
     }
 
     pub(crate) fn project(&self, project: u64) -> Result<ProjectInfo> {
@@ -195,6 +211,7 @@ impl Inner {
                 progress: JobProgress {
                     stage: "queued".into(),
                     percent: 0.0,
+                    done: 0,
                 },
             },
         );
@@ -270,10 +287,23 @@ impl Inner {
     pub(crate) fn create(
         &self,
         project: u64,
+        dialect: Dialect,
+        format: &str,
         mut request: ExportRequest,
         user: Option<User>,
     ) -> Result<Snapshot> {
         let info = self.project(project)?;
+        let format = if format.eq_ignore_ascii_case("JSON") && dialect == Dialect::LabelStudio {
+            "JSON"
+        } else {
+            self.registry
+                .get(format)
+                .map_err(|_| {
+                    ServiceError::field("format", format!("{format} is not a supported format"))
+                })?
+                .info()
+                .name
+        };
         let now = now_micros();
         if request.title.is_empty() {
             let (y, m, d, hh, mm, ..) = exportkit_core::time::fields(now);
@@ -285,6 +315,8 @@ impl Inner {
         let id = self.enqueue(project, || {
             let id = self.store.insert_snapshot(
                 project,
+                dialect,
+                format,
                 &request.title,
                 user.as_ref(),
                 now,
@@ -299,6 +331,51 @@ impl Inner {
             None,
             user.map(|u| u.id),
             String::new(),
+        );
+        Ok(s)
+    }
+
+    /// Runs a finished export again with a new format and request (its old file goes).
+    pub(crate) fn rerun(
+        &self,
+        id: u64,
+        format: &str,
+        request: ExportRequest,
+        user: Option<&User>,
+    ) -> Result<Snapshot> {
+        let snap = self
+            .store
+            .export(id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("export {id} not found")))?;
+        let format = self
+            .registry
+            .get(format)
+            .map_err(|_| {
+                ServiceError::field("format", format!("{format} is not a supported format"))
+            })?
+            .info()
+            .name;
+        let project = snap.project;
+        self.enqueue(project, || {
+            if self.is_live(Key::Snapshot(id)) {
+                return Err(ServiceError::Conflict(format!(
+                    "export {id} is still running; update it once it has finished"
+                )));
+            }
+            // The old file goes before the job can write the new one (same name).
+            if let Some(file) = &snap.file {
+                self.storage.delete(file)?;
+            }
+            self.store.reset(id, format, &request)?;
+            Ok(((), Key::Snapshot(id), Job::Snapshot { project, id }))
+        })?;
+        let s = self.snapshot(project, id)?;
+        self.audit(
+            AuditKind::Requested,
+            &s,
+            None,
+            user.map(|u| u.id),
+            "updated".into(),
         );
         Ok(s)
     }
@@ -485,17 +562,20 @@ impl Inner {
                 annotation_number: stat(snapshot::STAT_ANNOTATIONS),
                 prediction_number: stat(snapshot::STAT_PREDICTIONS),
             },
+            records: summary.records,
         })
     }
 
     /// Converts a snapshot (`input`) to `export_type` in a scratch directory: one file stays
     /// itself, several are zipped (as Label Studio does).
+    #[allow(clippy::too_many_arguments)]
     fn convert_file(
         self: &Arc<Self>,
         project: u64,
         input: Input,
         export_type: &str,
         download_resources: bool,
+        extra_options: &std::collections::BTreeMap<String, String>,
         key: Option<(Key, Option<u64>)>,
         cancel: CancelToken,
     ) -> Result<Made> {
@@ -513,6 +593,31 @@ impl Inner {
         options.download_resources = download_resources;
         options.resources = self.config.resources.clone();
         let scratch = self.storage.scratch()?;
+        let name = format.info().name;
+        // `FORMAT.key` applies to that format only; plain keys to every format.
+        let mine = |k: &String| -> Option<String> {
+            match k.split_once('.') {
+                Some((f, key)) if f.eq_ignore_ascii_case(name) => Some(key.to_owned()),
+                Some(_) => None,
+                None => Some(k.clone()),
+            }
+        };
+        options.format_options = info
+            .format_options
+            .iter()
+            .filter_map(|(k, v)| Some((mine(k)?, v.clone())))
+            .collect();
+        for (k, text) in &info.format_files {
+            let Some(key) = mine(k) else { continue };
+            let path = scratch.path().join(format!("option-{key}"));
+            std::fs::write(&path, text)?;
+            options
+                .format_options
+                .insert(key, path.display().to_string());
+        }
+        options
+            .format_options
+            .extend(extra_options.iter().map(|(k, v)| (k.clone(), v.clone())));
         let out = scratch.path().join("out");
         let mut job =
             ExportJob::new(format, ExportContext { config, options }).cancel_token(cancel);
@@ -552,6 +657,7 @@ impl Inner {
             ext,
             size,
             counters: Counters::default(),
+            records: summary.records,
         })
     }
 
@@ -564,13 +670,35 @@ impl Inner {
         let cancel = self.token(key);
         let user = snap.created_by.as_ref().map(|u| u.id);
         let result = self
-            .write_snapshot(project, &snap.request, Some(key), cancel)
+            .write_snapshot(project, &snap.request, Some(key), cancel.clone())
             .and_then(|made| {
-                let mut done = snap.clone();
-                done.md5 = made.md5.clone();
-                let file = format!("{project}/{id}/{}", done.file_name());
-                let size = self.storage.put(&file, &made.path)?;
-                Ok((made, file, size))
+                if snap.format == "JSON" && snap.dialect == Dialect::LabelStudio {
+                    let mut done = snap.clone();
+                    done.md5 = made.md5.clone();
+                    let file = format!("{project}/{id}/{}", done.file_name());
+                    let size = self.storage.put(&file, &made.path)?;
+                    return Ok((made, file, size));
+                }
+                // Straight to a format: convert the snapshot in the same job.
+                let counters = made.counters;
+                let input = Input::File(made.path.clone());
+                let total = Some(made.size);
+                let mut conv = self.convert_file(
+                    project,
+                    input,
+                    &snap.format,
+                    false,
+                    &snap.request.format_options,
+                    Some((key, total)),
+                    cancel,
+                )?;
+                drop(made);
+                conv.md5 = file_md5(&conv.path)?;
+                conv.counters = counters;
+                let name = self.export_name(&snap, &conv.ext)?;
+                let file = format!("{project}/{id}/{name}");
+                let size = self.storage.put(&file, &conv.path)?;
+                Ok((conv, file, size))
             });
         let now = now_micros();
         match result {
@@ -580,6 +708,7 @@ impl Inner {
                     file_size: size,
                     md5: made.md5.clone(),
                     counters: made.counters,
+                    records: made.records,
                     reason: None,
                 };
                 let stored = self.store.finish_snapshot(id, Status::Completed, &o, now);
@@ -612,6 +741,22 @@ impl Inner {
         self.end(key);
     }
 
+    /// The file name of a straight-to-format export, as its API names files.
+    fn export_name(&self, snap: &Snapshot, ext: &str) -> Result<String> {
+        Ok(match snap.dialect {
+            Dialect::Flagsmith => format!("project_export.{}.{ext}", snap.id),
+            Dialect::Antenna => {
+                let title = self.project(snap.project)?.title;
+                format!("{}_export-{}.{ext}", slug(&title), snap.id)
+            }
+            Dialect::LabelStudio => {
+                let stem = snap.file_name();
+                let stem = stem.strip_suffix(".json").unwrap_or(&stem).to_owned();
+                format!("{stem}.{ext}")
+            }
+        })
+    }
+
     fn run_conversion(self: &Arc<Self>, project: u64, export_id: u64, conv_id: u64) {
         let key = Key::Conversion(conv_id);
         let (Ok(Some(snap)), Ok(Some(conv))) = (
@@ -634,6 +779,7 @@ impl Inner {
                 Input::Reader(stored.reader, total),
                 &conv.export_type,
                 conv.download_resources,
+                &Default::default(),
                 Some((key, total)),
                 cancel,
             )?;
@@ -709,6 +855,7 @@ impl Inner {
                 input,
                 export_type,
                 opts.download_resources,
+                &Default::default(),
                 None,
                 CancelToken::new(),
             )?;
@@ -767,10 +914,13 @@ impl Inner {
                 .file
                 .as_deref()
                 .ok_or_else(|| ServiceError::NotFound("Can't get file".into()))?;
+            let ext = Path::new(file)
+                .extension()
+                .map_or_else(String::new, |e| e.to_string_lossy().into_owned());
             return Ok(Download {
                 file: self.storage.open(file)?,
-                file_name: snap.file_name(),
-                content_type: content_type("json"),
+                file_name: snap.download_name(),
+                content_type: content_type(&ext),
                 scratch: None,
             });
         }
@@ -890,6 +1040,33 @@ impl Inner {
         Ok(())
     }
 
+    /// Fails exports of `dialect` still running `limit` after they were asked for.
+    pub(crate) fn watchdog(&self, dialect: Dialect, limit: Duration, now: i64) -> Result<usize> {
+        let cutoff = now.saturating_sub(i64::try_from(limit.as_micros()).unwrap_or(i64::MAX));
+        let stuck = self.store.running_before(dialect, cutoff)?;
+        for (project, id) in &stuck {
+            self.cancel(Key::Snapshot(*id));
+            let o = Outcome {
+                reason: Some(format!(
+                    "timed out: still processing after {} s (watchdog)",
+                    limit.as_secs()
+                )),
+                ..Outcome::default()
+            };
+            self.store.finish_snapshot(*id, Status::Failed, &o, now)?;
+            if let Ok(s) = self.snapshot(*project, *id) {
+                self.audit(
+                    AuditKind::Failed,
+                    &s,
+                    None,
+                    None,
+                    o.reason.unwrap_or_default(),
+                );
+            }
+        }
+        Ok(stuck.len())
+    }
+
     pub(crate) fn sweep(&self, now: i64) -> Result<usize> {
         let Some(keep) = self.config.retention else {
             return Ok(0);
@@ -904,6 +1081,24 @@ impl Inner {
             }
         }
         Ok(n)
+    }
+}
+
+/// Django's `slugify`: lowercase ASCII letters, digits, `-` and `_`; spaces become `-`.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if (c.is_whitespace() || c == '-') && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        "project".to_owned()
+    } else {
+        out
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::Failure;
 use exportkit::resources::ResourceOptions;
-use exportkit_server::{Access, ServerConfig, Tokens};
+use exportkit_server::{Access, ServerConfig, Users};
 use exportkit_service::{DirSource, JsonLinesAudit, Service, ServiceConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,9 +23,10 @@ pub struct Args {
     /// An API token with access to every project (`Authorization: Token <T>`).
     #[arg(long, env = "EXPORTKIT_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// A JSON file of tokens: [{"token": "...", "user": {"id": 2, "email": "..."}, "projects": [1]}].
+    /// Users, tokens and roles (TOML: [[user]] email, token or token_sha256, org_admin,
+    /// projects = { 1 = "researcher", 2 = "admin" }); see the README.
     #[arg(long, value_name = "FILE")]
-    tokens: Option<PathBuf>,
+    users: Option<PathBuf>,
     /// Export jobs that run at once.
     #[arg(long, default_value_t = 2)]
     workers: usize,
@@ -59,14 +60,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut tokens = match &args.tokens {
+    let mut tokens = match &args.users {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
-            Tokens::from_json(&text)
+            Users::from_toml(&text)
                 .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
         }
-        None => Tokens::new(),
+        None => Users::new(),
     };
     if let Some(t) = args.token {
         if t.len() < 8 {
@@ -74,11 +75,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 "--token must be at least 8 characters".into(),
             ));
         }
-        tokens.insert(t, Access::all());
+        tokens.insert(&t, Access::all());
     }
     if tokens.is_empty() {
         return Err(Failure::Usage(
-            "give --token (or EXPORTKIT_TOKEN) or --tokens FILE: the API never runs without authentication".into(),
+            "give --token (or EXPORTKIT_TOKEN) or --users FILE: the API never runs without authentication".into(),
         ));
     }
     let state = args.state.unwrap_or_else(|| args.data.join(".exportkit"));
