@@ -63,6 +63,10 @@ impl From<ServiceError> for DrfError {
             ServiceError::ShuttingDown => {
                 DrfError::detail(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
+            // Bad documents and options are the client's; file system trouble is ours.
+            ServiceError::Export(err) if err.kind() != exportkit_core::ErrorKind::Io => {
+                DrfError::detail(StatusCode::BAD_REQUEST, err.to_string())
+            }
             other => DrfError::detail(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
@@ -86,6 +90,13 @@ pub fn file_size_display(bytes: u64) -> String {
     format!("{v:.1} {}", units[unit])
 }
 
+/// Runs blocking service work, errors in DRF's shape.
+pub(crate) async fn run<T: Send + 'static>(
+    f: impl FnOnce() -> exportkit_service::Result<T> + Send + 'static,
+) -> Result<T, DrfError> {
+    crate::routes::blocking_with(f).await
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -97,11 +108,4 @@ mod tests {
         assert_eq!(f(1024), "1.0 KB");
         assert_eq!(f(2_516_582), "2.4 MB");
     }
-}
-
-/// Runs blocking service work, errors in DRF's shape.
-pub(crate) async fn run<T: Send + 'static>(
-    f: impl FnOnce() -> exportkit_service::Result<T> + Send + 'static,
-) -> Result<T, DrfError> {
-    crate::routes::blocking_with(f).await
 }

@@ -107,10 +107,12 @@ pub(crate) async fn create(
     }
     let mut request = ExportRequest {
         title: "Project export".into(),
+        // Drafts and predictions as objects, so the document can carry them; authors as
+        // they are stored (the PROJECT format maps them to e-mails where it knows them).
         serialization: SerializationOptions {
             drafts: true,
             predictions: true,
-            completed_by: true,
+            completed_by: false,
         },
         extra: json!({ "toggles": toggles }),
         ..ExportRequest::default()
@@ -242,4 +244,90 @@ pub(crate) async fn audit(
     Ok(Json(
         json!({"count": results.len(), "next": null, "previous": null, "results": results}),
     ))
+}
+
+/// `POST /api/v1/projects/{id}/project-imports/`: multipart `file` (a PROJECT document) and
+/// `strategy` (`SKIP` or `OVERWRITE_DESTRUCTIVE`); organisation admins only.
+pub(crate) async fn import(
+    State(app): State<App>,
+    Extension(access): Extension<Access>,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response> {
+    let project: u64 = id.parse().map_err(|_| DrfError::not_found())?;
+    if !access.org_admin {
+        return Err(if access.sees(project) {
+            DrfError::forbidden()
+        } else {
+            DrfError::not_found()
+        });
+    }
+    let max = app.config.project_max_bytes;
+    let mut file: Option<Vec<u8>> = None;
+    let mut strategy: Option<String> = None;
+    loop {
+        let field = form
+            .next_field()
+            .await
+            .map_err(|e| DrfError::detail(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let Some(mut field) = field else { break };
+        match field.name() {
+            Some("file") => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| DrfError::detail(StatusCode::BAD_REQUEST, e.to_string()))?
+                {
+                    bytes.extend_from_slice(&chunk);
+                    // Refused while it arrives, before anything is parsed.
+                    if max > 0 && bytes.len() as u64 > max {
+                        return Err(DrfError::field(
+                            "file",
+                            format!("File size is too large (over {max} bytes)."),
+                        ));
+                    }
+                }
+                file = Some(bytes);
+            }
+            Some("strategy") => {
+                strategy = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| DrfError::detail(StatusCode::BAD_REQUEST, e.to_string()))?,
+                );
+            }
+            _ => {}
+        }
+    }
+    let Some(file) = file else {
+        return Err(DrfError::field("file", "No file was submitted."));
+    };
+    let strategy_text = strategy.unwrap_or_default();
+    let Some(strategy) = exportkit_service::ImportStrategy::parse(&strategy_text) else {
+        return Err(DrfError::field(
+            "strategy",
+            format!(
+                "\"{strategy_text}\" is not a valid choice. Choose SKIP or OVERWRITE_DESTRUCTIVE."
+            ),
+        ));
+    };
+    let s = app.service.clone();
+    let user = access.user.clone();
+    let summary =
+        crate::drf::run(move || s.import_project(project, &file, strategy, max, Some(&user)))
+            .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "project": project,
+            "status": "SUCCESS",
+            "strategy": strategy_text,
+            "created_by": access.user.email,
+            "created_at": iso_micros(exportkit_core::time::now_micros()),
+            "result_summary": summary,
+        })),
+    )
+        .into_response())
 }

@@ -28,6 +28,11 @@ pub(crate) fn router(service: Service, config: ServerConfig) -> Router {
     let max_body = config.max_body;
     let body_timeout = config.body_timeout;
     let handler_timeout = config.handler_timeout;
+    let project_max_bytes = if config.project_max_bytes == 0 {
+        u64::MAX
+    } else {
+        config.project_max_bytes
+    };
     let app = App {
         service,
         config: Arc::new(config),
@@ -75,6 +80,16 @@ pub(crate) fn router(service: Service, config: ServerConfig) -> Router {
         .route(
             "/api/v1/projects/{id}/project-exports/{eid}/download",
             get(crate::flagsmith::download),
+        )
+        .route(
+            "/api/v1/projects/{id}/project-imports",
+            axum::routing::post(crate::flagsmith::import).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(project_max_bytes)
+                        .unwrap_or(usize::MAX)
+                        .saturating_add(64 * 1024),
+                ),
+            ),
         )
         .route("/api/v1/audit", get(crate::flagsmith::audit))
         .route_layer(middleware::from_fn_with_state(

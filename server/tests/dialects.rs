@@ -321,11 +321,7 @@ fn flagsmith_project_exports_and_audit() {
         format!("attachment; filename=project_export.{id}.json")
     );
     let doc = json(r);
-    assert_eq!(
-        doc["project"]["label_config"].as_str().is_some(),
-        true,
-        "{doc}"
-    );
+    assert!(doc["project"]["label_config"].as_str().is_some(), "{doc}");
     assert_eq!(doc["tasks"].as_array().unwrap().len(), 6);
     let (code, r) = call("GET", &url, Some(ADMIN), None);
     assert_eq!(code, 200);
@@ -397,4 +393,125 @@ fn label_studio_endpoints_follow_roles_too() {
         None,
     );
     assert_eq!(code, 404);
+}
+
+fn multipart(url: &str, token: &str, file: &[u8], strategy: &str) -> (u16, Value) {
+    let boundary = "exportkit-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"strategy\"\r\n\r\n{strategy}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.json\"\r\nContent-Type: application/json\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = ureq::post(url)
+        .set("Authorization", &format!("Token {token}"))
+        .set(
+            "Content-Type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .send_bytes(&body);
+    let r = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    (r.status(), json(r))
+}
+
+#[test]
+fn flagsmith_import_round_trip() {
+    let s = server(10_000_000);
+    // Export project 1 as a PROJECT document.
+    let exports = format!("{}/api/v1/projects/1/project-exports/", s.base);
+    let (code, r) = call("POST", &exports, Some(ROOT), Some("{}"));
+    assert_eq!(code, 202);
+    let id = json(r)["id"].as_u64().unwrap();
+    poll(&format!("{exports}{id}/"), ROOT, |v| {
+        v["status"] != "PROCESSING"
+    });
+    let (code, r) = call("GET", &format!("{exports}{id}/download/"), Some(ROOT), None);
+    assert_eq!(code, 200);
+    let mut doc = Vec::new();
+    r.into_reader().read_to_end(&mut doc).unwrap();
+
+    // Only organisation admins import; a project admin is refused, an outsider sees nothing.
+    let into3 = format!("{}/api/v1/projects/3/project-imports/", s.base);
+    let into1 = format!("{}/api/v1/projects/1/project-imports/", s.base);
+    assert_eq!(multipart(&into1, ADMIN, &doc, "SKIP").0, 403);
+    assert_eq!(multipart(&into3, ADMIN, &doc, "SKIP").0, 404);
+    let (code, v) = multipart(&into3, ROOT, &doc, "MERGE");
+    assert_eq!(code, 400);
+    assert!(
+        v["strategy"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a valid choice"),
+        "{v}"
+    );
+    let (code, v) = multipart(&into3, ROOT, b"{\"format\": \"nope\"}", "SKIP");
+    assert_eq!(code, 400, "{v}");
+    assert!(!v["detail"].as_str().unwrap().is_empty());
+
+    // Into a new project 3, then again with Skip: nothing duplicated.
+    let (code, v) = multipart(&into3, ROOT, &doc, "OVERWRITE_DESTRUCTIVE");
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["result_summary"]["tasks_created"], 6);
+    let (code, v) = multipart(&into3, ROOT, &doc, "SKIP");
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["result_summary"]["tasks_created"], 0);
+    assert_eq!(v["result_summary"]["tasks_skipped"], 6);
+
+    // The imported project exports through every API.
+    let ls = format!("{}/api/projects/3/exports", s.base);
+    let (code, r) = call("POST", &ls, Some(ROOT), Some("{}"));
+    assert_eq!(code, 201);
+    let sid = json(r)["id"].as_u64().unwrap();
+    let done = poll(&format!("{ls}/{sid}"), ROOT, |v| {
+        v["status"] != "in_progress"
+    });
+    assert_eq!(done["counters"]["task_number"], 6);
+    let (code, r) = call(
+        "POST",
+        &format!("{}/api/v1/projects/3/project-exports/", s.base),
+        Some(ROOT),
+        Some("{}"),
+    );
+    assert_eq!(code, 202);
+    let back = json(r)["id"].as_u64().unwrap();
+    let back_url = format!("{}/api/v1/projects/3/project-exports/{back}/", s.base);
+    assert_eq!(
+        poll(&back_url, ROOT, |v| v["status"] != "PROCESSING")["status"],
+        "SUCCESS"
+    );
+
+    let (_, r) = call(
+        "GET",
+        &format!("{}/api/v1/audit/?project=3", s.base),
+        Some(ROOT),
+        None,
+    );
+    let logs: Vec<String> = json(r)["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["log"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        logs.contains(&"Project import requested (strategy: Overwrite Destructive)".to_owned()),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("Project import completed — created 6 tasks")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.contains(&"Project import failed".to_owned()),
+        "{logs:?}"
+    );
 }

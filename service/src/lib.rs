@@ -23,6 +23,7 @@
 mod audit;
 mod catalogue;
 mod error;
+mod import;
 mod jobs;
 mod model;
 mod request;
@@ -35,6 +36,7 @@ mod work;
 pub use audit::{AuditEvent, AuditKind, AuditSink, JsonLinesAudit, NoAudit};
 pub use catalogue::FormatEntry;
 pub use error::{Result, ServiceError};
+pub use import::{ImportStrategy, ImportSummary};
 pub use model::{Conversion, Counters, Dialect, JobProgress, Snapshot, Status, User};
 pub use request::{
     AnnotationFilterOptions, Choice, ExportRequest, SerializationOptions, TaskFilterOptions,
@@ -374,6 +376,20 @@ impl Service {
     pub fn watchdog(&self, dialect: Dialect, limit: Duration) -> Result<usize> {
         self.inner
             .watchdog(dialect, limit, exportkit_core::time::now_micros())
+    }
+
+    /// Imports a PROJECT document into `project` with `strategy` (validated in full before
+    /// anything is written; one import per project at a time; audited).
+    pub fn import_project(
+        &self,
+        project: u64,
+        document: &[u8],
+        strategy: ImportStrategy,
+        max_bytes: u64,
+        user: Option<&User>,
+    ) -> Result<ImportSummary> {
+        self.inner
+            .import_project(project, document, strategy, max_bytes, user)
     }
 
     /// Whether the service's registry has format `name` (case-insensitive).

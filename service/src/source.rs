@@ -75,6 +75,25 @@ pub trait TaskSource: Send + Sync {
     fn collection(&self, _id: u64) -> std::io::Result<Option<Collection>> {
         Ok(None)
     }
+
+    /// The first free task id of the project (imports number new tasks from it).
+    fn next_task_id(&self, _id: u64) -> std::io::Result<u64> {
+        Ok(1)
+    }
+
+    /// Imports a validated project (`dir` holds Label Studio's `tasks.json`, `config.xml` and
+    /// `project.json`) into project `id`, creating it if needed.
+    fn import(
+        &self,
+        _id: u64,
+        _dir: &Path,
+        _strategy: crate::ImportStrategy,
+    ) -> std::io::Result<crate::ImportSummary> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this task source does not import projects",
+        ))
+    }
 }
 
 /// Projects in a directory: `DATA/<id>/tasks.json` (or `tasks.jsonl`/`tasks.ndjson`),
@@ -122,6 +141,13 @@ fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Writes `bytes` beside `path`, then renames it into place.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("import-partial");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn bad(path: &Path, e: impl std::fmt::Display) -> std::io::Error {
@@ -202,6 +228,111 @@ impl TaskSource for DirSource {
 
     fn size_hint(&self, id: u64) -> Option<u64> {
         Self::tasks_path(&self.dir(id)).and_then(|p| std::fs::metadata(p).ok().map(|m| m.len()))
+    }
+
+    fn next_task_id(&self, id: u64) -> std::io::Result<u64> {
+        let path = self.dir(id).join("tasks.json");
+        let Some(text) = read_optional(&path)? else {
+            return Ok(1);
+        };
+        #[derive(serde::Deserialize)]
+        struct Id {
+            #[serde(default)]
+            id: Option<serde_json::Value>,
+        }
+        let tasks: Vec<Id> = serde_json::from_str(&text).map_err(|e| bad(&path, e))?;
+        Ok(tasks
+            .iter()
+            .filter_map(|t| t.id.as_ref()?.as_u64())
+            .max()
+            .map_or(1, |m| m + 1))
+    }
+
+    fn import(
+        &self,
+        id: u64,
+        dir: &Path,
+        strategy: crate::ImportStrategy,
+    ) -> std::io::Result<crate::ImportSummary> {
+        use serde_json::value::RawValue;
+        let pdir = self.dir(id);
+        std::fs::create_dir_all(&pdir)?;
+        let existing = Self::tasks_path(&pdir);
+        if existing
+            .as_ref()
+            .is_some_and(|p| p.file_name().is_some_and(|n| n != "tasks.json"))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{}: imports need tasks.json, not NDJSON", pdir.display()),
+            ));
+        }
+        let new_path = dir.join("tasks.json");
+        let new_text = std::fs::read_to_string(&new_path)?;
+        let new: Vec<Box<RawValue>> =
+            serde_json::from_str(&new_text).map_err(|e| bad(&new_path, e))?;
+        let old_path = pdir.join("tasks.json");
+        let old_text = read_optional(&old_path)?.unwrap_or_else(|| "[]".into());
+        let old: Vec<Box<RawValue>> =
+            serde_json::from_str(&old_text).map_err(|e| bad(&old_path, e))?;
+        /// The task's data, canonical (sorted keys): what "the same task" means for Skip.
+        fn data_key(task: &RawValue) -> String {
+            #[derive(serde::Deserialize)]
+            struct Data {
+                #[serde(default)]
+                data: serde_json::Value,
+            }
+            serde_json::from_str::<Data>(task.get())
+                .map(|d| d.data.to_string())
+                .unwrap_or_default()
+        }
+        fn annotations(task: &RawValue) -> u64 {
+            #[derive(serde::Deserialize)]
+            struct Anns<'a> {
+                #[serde(default, borrow)]
+                annotations: Vec<&'a RawValue>,
+            }
+            serde_json::from_str::<Anns<'_>>(task.get()).map_or(0, |a| a.annotations.len() as u64)
+        }
+        let mut summary = crate::ImportSummary::default();
+        let overwrite = strategy == crate::ImportStrategy::OverwriteDestructive;
+        let mut out: Vec<&RawValue> = Vec::new();
+        if overwrite {
+            summary.tasks_deleted = old.len() as u64;
+        } else {
+            out.extend(old.iter().map(AsRef::as_ref));
+        }
+        let known: std::collections::HashSet<String> = if overwrite {
+            Default::default()
+        } else {
+            old.iter().map(|t| data_key(t)).collect()
+        };
+        for t in &new {
+            if known.contains(&data_key(t)) {
+                summary.tasks_skipped += 1;
+                continue;
+            }
+            summary.tasks_created += 1;
+            summary.annotations_created += annotations(t);
+            out.push(t);
+        }
+        let mut text = String::from("[");
+        for (i, t) in out.iter().enumerate() {
+            text.push_str(if i == 0 { "\n" } else { ",\n" });
+            text.push_str(t.get());
+        }
+        text.push_str(if out.is_empty() { "]\n" } else { "\n]\n" });
+        write_atomic(&old_path, text.as_bytes())?;
+        for name in ["config.xml", "project.json"] {
+            let dest = pdir.join(name);
+            if overwrite || !dest.exists() {
+                write_atomic(&dest, &std::fs::read(dir.join(name))?)?;
+                if name == "config.xml" {
+                    summary.label_config_updated = true;
+                }
+            }
+        }
+        Ok(summary)
     }
 
     fn collection(&self, id: u64) -> std::io::Result<Option<Collection>> {

@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     live_cv: Condvar,
     /// Held for the service's lifetime (see `lock_state`).
     _lock: std::fs::File,
+    /// Projects with an import in progress.
+    pub(crate) importing: Mutex<std::collections::HashSet<u64>>,
 }
 
 /// A finished file in a scratch directory.
@@ -140,6 +142,7 @@ impl Inner {
             live: Mutex::new(HashMap::new()),
             live_cv: Condvar::new(),
             _lock: lock,
+            importing: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -174,6 +177,10 @@ impl Inner {
 
     pub(crate) fn source(&self) -> &dyn TaskSource {
         &*self.source
+    }
+
+    pub(crate) fn storage_scratch(&self) -> std::io::Result<tempfile::TempDir> {
+        self.storage.scratch()
     }
 
     pub(crate) fn project(&self, project: u64) -> Result<ProjectInfo> {

@@ -606,3 +606,39 @@ fn unknown_project_and_bad_requests() {
         "enabled formats first"
     );
 }
+
+#[test]
+fn watchdog_fails_stuck_project_exports() {
+    let tmp = data_dir("choices_200");
+    let (service, open) = gated(tmp.path(), config(tmp.path()));
+    let stuck = service
+        .create_export(
+            1,
+            exportkit_service::Dialect::Flagsmith,
+            "PROJECT",
+            ExportRequest::default(),
+            None,
+        )
+        .unwrap();
+    let ls = service.create(1, ExportRequest::default(), None).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let n = service
+        .watchdog(
+            exportkit_service::Dialect::Flagsmith,
+            Duration::from_millis(1),
+        )
+        .unwrap();
+    assert_eq!(n, 1, "only the Flagsmith-style export is watched");
+    let s = service.get(1, stuck.id).unwrap();
+    assert_eq!(s.status, Status::Failed);
+    assert!(s.reason.unwrap().contains("watchdog"));
+    release(&open);
+    assert_eq!(
+        service.wait(1, ls.id, WAIT).unwrap().status,
+        Status::Completed
+    );
+    // The cancelled job does not bring the export back to life.
+    std::thread::sleep(Duration::from_millis(200));
+    service.shutdown();
+    assert_eq!(service.get(1, stuck.id).unwrap().status, Status::Failed);
+}
