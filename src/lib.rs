@@ -69,7 +69,11 @@ pub fn register_builtins(registry: &mut Registry) -> Result<()> {
     #[cfg(feature = "voc")]
     registry.register(&exportkit_voc::VOC)?;
     #[cfg(feature = "dwca")]
-    registry.register(&exportkit_dwca::DWCA)?;
+    {
+        registry.register(&exportkit_dwca::DWCA)?;
+        registry.register(&exportkit_dwca::OCCURRENCES_SIMPLE_CSV)?;
+        registry.register(&exportkit_dwca::OCCURRENCES_API_JSON)?;
+    }
     #[cfg(feature = "project")]
     registry.register(&exportkit_project::PROJECT)?;
     #[cfg(feature = "conll")]

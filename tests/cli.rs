@@ -55,7 +55,7 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&o.stderr)
-            .contains("known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
+            .contains("known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, OCCURRENCES_API_JSON, OCCURRENCES_SIMPLE_CSV, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES")
     );
     assert_eq!(
         exportkit(&["convert", &tasks, "--out", "/tmp/never"])

@@ -13,6 +13,8 @@ const BUILTINS: &[&str] = &[
     "DWCA",
     "JSON",
     "JSON_MIN",
+    "OCCURRENCES_API_JSON",
+    "OCCURRENCES_SIMPLE_CSV",
     "PROJECT",
     "TSV",
     "VOC",
@@ -53,7 +55,7 @@ fn lookups_are_case_insensitive_and_unknown_names_list_the_known_ones() {
     assert_eq!(e.kind(), ErrorKind::UnknownFormat);
     assert_eq!(
         e.to_string(),
-        "unknown format 'coco2'; known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, NDJSON, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
+        "unknown format 'coco2'; known formats: ASR_MANIFEST, BRUSH_TO_COCO, BRUSH_TO_NUMPY, BRUSH_TO_PNG, COCO, COCO_WITH_IMAGES, CONLL2003, CSV, DWCA, JSON, JSON_MIN, NDJSON, OCCURRENCES_API_JSON, OCCURRENCES_SIMPLE_CSV, PROJECT, TSV, VOC, YOLO, YOLO_OBB, YOLO_OBB_WITH_IMAGES, YOLO_WITH_IMAGES"
     );
 }
 

@@ -127,6 +127,29 @@ fn poll(url: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
     panic!("{url} never finished");
 }
 
+/// GBIF's rules through `../shared/tools/check_dwca.py` (`scripts/check-dwca.sh`), when
+/// `../shared` is beside the repository.
+fn check_dwca(zip: &[u8]) {
+    if !repo().join("../shared/tools/check_dwca.py").exists() {
+        eprintln!("skipped: ../shared not found (check_dwca.py)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("antenna.zip");
+    std::fs::write(&path, zip).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(repo().join("scripts/check-dwca.sh"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check_dwca.py refused the filtered archive:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn antenna_exports_with_collections_and_roles() {
     let s = server(10_000_000);
@@ -225,6 +248,7 @@ fn antenna_exports_with_collections_and_roles() {
         done["file_size_display"].as_str().unwrap().ends_with("KB")
             || done["file_size"].as_u64().unwrap() < 1024
     );
+    check_dwca(&zip);
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let names: Vec<String> = archive
         .file_names()
@@ -236,6 +260,33 @@ fn antenna_exports_with_collections_and_roles() {
     );
     let (code, _) = call("GET", &file_url, Some(OUTSIDER), None);
     assert_eq!(code, 404);
+
+    // The occurrence formats, through the same flow.
+    let csv_body =
+        r#"{"project": 1, "format": "occurrences_simple_csv", "filters": {"collection_id": 5}}"#;
+    let (code, r) = call("POST", &url, Some(RESEARCHER), Some(csv_body));
+    assert_eq!(code, 201);
+    let csv_id = json(r)["id"].as_u64().unwrap();
+    let csv_done = poll(&format!("{url}{csv_id}/"), RESEARCHER, |v| {
+        !v["file_url"].is_null() || v["status"] == "FAILED"
+    });
+    assert_eq!(csv_done["status"], "SUCCEEDED", "{csv_done}");
+    let (code, r) = call(
+        "GET",
+        csv_done["file_url"].as_str().unwrap(),
+        Some(RESEARCHER),
+        None,
+    );
+    assert_eq!(code, 200);
+    let text = r.into_string().unwrap();
+    assert!(text.starts_with("id,event_id,event_name,"), "{text}");
+    assert_eq!(
+        text.lines().count() as u64 - 1,
+        csv_done["record_count"].as_u64().unwrap(),
+        "record_count is the rows in the file"
+    );
+    let (code, _) = call("DELETE", &format!("{url}{csv_id}/"), Some(ADMIN), None);
+    assert_eq!(code, 204);
 
     // The list is scoped by project and paginated like Antenna.
     let (code, r) = call(

@@ -13,14 +13,20 @@
 //! `urn:exportkit:<project>:event:<deployment>:<night date>` and
 //! `urn:exportkit:<project>:occurrence:<task id>:<n>`, with `<project>` a stable id rather
 //! than the project's name. Events come only from exported occurrences.
+//!
+//! The same occurrences are also written as Antenna's two occurrence exports,
+//! [`OCCURRENCES_SIMPLE_CSV`] and [`OCCURRENCES_API_JSON`] (see [`OccurrencesFormat`] and the
+//! `occurrences` module's column table).
 #![deny(missing_docs)]
 
 mod columns;
 mod datetime;
 mod eml;
 mod encode;
+mod extract;
 mod meta_xml;
 mod metadata;
+pub mod occurrences;
 mod options;
 mod taxonomy;
 mod tsv;
@@ -28,6 +34,7 @@ mod writer;
 mod xml;
 
 pub use metadata::{License, Metadata, Party, PartyDetail};
+pub use occurrences::{OCCURRENCES_API_JSON, OCCURRENCES_SIMPLE_CSV, OccurrencesFormat};
 pub use options::{DwcaOptions, Keys, Mapping};
 pub use taxonomy::{Taxon, Taxonomy};
 
@@ -94,43 +101,63 @@ fn from_context(ctx: &ExportContext) -> DwcaOptions {
     }
 }
 
+/// What every format of this crate resolves from its options before an export.
+#[derive(Debug)]
+pub(crate) struct Setup {
+    /// Stable project id, escaped for ids (`project` when none was given).
+    pub project: String,
+    /// The mapping.
+    pub mapping: Arc<Mapping>,
+    /// The taxonomy (may be empty).
+    pub taxonomy: Arc<Taxonomy>,
+    /// Dataset metadata.
+    pub meta: Metadata,
+}
+
+impl Setup {
+    /// Options given in code, else the export's format options; files read and checked.
+    pub(crate) fn load(options: Option<&DwcaOptions>, ctx: &ExportContext) -> Result<Self> {
+        let o = match options {
+            Some(o) => o.clone(),
+            None => from_context(ctx),
+        };
+        let display = match o.project.trim() {
+            "" => "project",
+            p => p,
+        };
+        let mapping = Arc::new(Mapping::load(o.mapping.as_deref())?);
+        let taxonomy = Arc::new(match &o.taxonomy {
+            Some(p) => Taxonomy::load(p)?,
+            None => Taxonomy::default(),
+        });
+        let meta = Metadata::load(&o, display)?;
+        Ok(Setup {
+            project: extract::id_part(display),
+            mapping,
+            taxonomy,
+            meta,
+        })
+    }
+}
+
 impl ExporterFactory for DwcaFormat {
     fn info(&self) -> &FormatInfo {
         &self.info
     }
 
     fn build(&self, ctx: &ExportContext) -> Result<Exporter> {
-        let o = match &self.options {
-            Some(o) => o.clone(),
-            None => from_context(ctx),
-        };
-        let project = o.project.trim();
-        let project = encode::id_part(if project.is_empty() {
-            "project"
-        } else {
-            project
-        });
-        let mapping = Arc::new(Mapping::load(o.mapping.as_deref())?);
-        let taxonomy = Arc::new(match &o.taxonomy {
-            Some(p) => Taxonomy::load(p)?,
-            None => Taxonomy::default(),
-        });
-        let display = match o.project.trim() {
-            "" => "project",
-            p => p,
-        };
-        let meta = Metadata::load(&o, display)?;
+        let s = Setup::load(self.options.as_ref(), ctx)?;
         let encoder = encode::Encoder {
-            mapping: mapping.clone(),
-            taxonomy,
-            project: project.clone(),
-            license: meta.license.url(),
+            mapping: s.mapping.clone(),
+            taxonomy: s.taxonomy,
+            project: s.project.clone(),
+            license: s.meta.license.url(),
             hostname: ctx.options.resources.hostname.clone(),
             config: ctx.config.clone(),
         };
         Ok(Exporter {
             encoder: Box::new(encoder),
-            writer: Box::new(writer::Writer::new(mapping, meta, project)),
+            writer: Box::new(writer::Writer::new(s.mapping, s.meta, s.project)),
         })
     }
 }

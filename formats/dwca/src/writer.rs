@@ -4,7 +4,8 @@
 use crate::columns::{EVENT, MULTIMEDIA, OCCURRENCE};
 use crate::datetime::{self, DateTime};
 use crate::eml::{Coverage, eml};
-use crate::encode::{Contribution, Payload, decimal, event_id, id_part};
+use crate::encode::{Contribution, Payload, decimal};
+use crate::extract::{event_id, location_id};
 use crate::meta_xml::meta_xml;
 use crate::metadata::Metadata;
 use crate::options::Mapping;
@@ -155,7 +156,7 @@ impl FormatWriter for Writer {
                 None => (first, last),
                 Some((b, l)) => (b.min(first), l.max(last)),
             });
-            let location = format!("urn:exportkit:{}:location:{}", w.project, id_part(dep));
+            let location = location_id(&w.project, dep);
             tsv::row(
                 &mut rows,
                 &[
