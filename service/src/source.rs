@@ -189,7 +189,10 @@ impl TaskSource for DirSource {
             format_options.insert(format!("{f}.project"), format!("project-{id}"));
         }
         if meta.is_file() {
-            format_options.insert("PROJECT.project".to_owned(), meta.display().to_string());
+            format_options.insert(
+                "PROJECT.project_file".to_owned(),
+                meta.display().to_string(),
+            );
         }
         let taxa = dir.join("taxa.csv");
         if taxa.is_file() {

@@ -195,7 +195,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 ("mapping", args.mapping),
                 ("taxonomy", args.taxonomy),
                 ("metadata", args.metadata),
-                ("project", args.project),
+                ("project_file", args.project),
                 ("config_path", args.config.clone()),
             ];
             for (key, path) in paths {

@@ -104,7 +104,7 @@ impl Settings {
                 .parse()
                 .map_err(|_| opt_err(format!("max_bytes: '{v}' is not a byte count")))?,
         };
-        let file = o.get("project").map(|p| read(p)).transpose()?;
+        let file = o.get("project_file").map(|p| read(p)).transpose()?;
         let config = o.get("config_path").map(|p| read(p)).transpose()?;
         let project = render_project(
             file.as_deref(),

@@ -121,7 +121,7 @@ pub struct Plan {
     pub title: String,
     /// The label config, verbatim.
     pub label_config: String,
-    /// The `project` object, canonical JSON (what `--set project=FILE` reads back).
+    /// The `project` object, canonical JSON (what `--project FILE` reads back).
     pub project_json: String,
     /// Users by email (normalized), sorted.
     pub users: Vec<String>,

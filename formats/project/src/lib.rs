@@ -9,7 +9,7 @@
 //!
 //! Format options (`--set KEY=VALUE`): `include` (comma list of `predictions`, `drafts`, `users`,
 //! `provenance`, or `all` / `none`; default `users`), `max_bytes` (default 10 MB, 0 = none),
-//! `project_title`, `project` (path to a project JSON file), `config_path` (the label config file,
+//! `project_title`, `project_file` (path to a project JSON file, the CLI's `--project`), `config_path` (the label config file,
 //! copied verbatim), `export_id` / `exported_at` (fix the volatile header, for reproducible output).
 #![deny(missing_docs)]
 

@@ -69,7 +69,7 @@ pub fn reexport(doc: &[u8], mut fmt: BTreeMap<String, String>) -> Vec<u8> {
         dir.join("config.xml").display().to_string(),
     );
     fmt.insert(
-        "project".into(),
+        "project_file".into(),
         dir.join("project.json").display().to_string(),
     );
     export(&dir.join("tasks.json"), fmt)
