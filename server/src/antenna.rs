@@ -249,12 +249,8 @@ pub(crate) async fn create(
     let body = parse_body(&body)?;
     let project = project_of(&body)?;
     match access.role(project) {
-        None => {
-            return Err(DrfError::field(
-                "project",
-                format!("Invalid pk \"{project}\" - object does not exist."),
-            ));
-        }
+        // A project the user cannot see does not exist for them.
+        None => return Err(DrfError::not_found()),
         Some(r) if r < Role::Researcher => return Err(DrfError::forbidden()),
         Some(_) => {}
     }
