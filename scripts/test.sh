@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's test command). Works on a fresh clone, with or without
 # ../shared beside it: installs what it needs, then runs every Rust test (unit, integration,
-# property tests, doctests) and builds the benches and the example plugin.
+# property tests, doctests), builds the benches and the example plugin, then the Python package's tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,3 +14,5 @@ if [ -s requirements-test.txt ] && grep -qv '^\s*#' requirements-test.txt; then
 fi
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+# The Python package (PyO3 wheel + pytest, against label-studio-sdk's own converter).
+bash scripts/test-python.sh
