@@ -65,6 +65,9 @@ pub struct Output {
     resolver: Option<std::sync::Arc<crate::resources::Resolver>>,
     warnings: Vec<crate::exporter::Warning>,
     stats: BTreeMap<&'static str, u64>,
+    /// Directories already created under the staging directory (one `mkdir` each, not one
+    /// per file written into them).
+    made_dirs: std::collections::HashSet<PathBuf>,
 }
 
 /// Checks that `name` is a relative path of plain components (no `..`, no root, no prefix).
@@ -107,6 +110,7 @@ impl Output {
             resolver: None,
             warnings: Vec::new(),
             stats: BTreeMap::new(),
+            made_dirs: std::collections::HashSet::new(),
         })
     }
 
@@ -178,8 +182,11 @@ impl Output {
     pub fn write_file(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
         check_name(name)?;
         let path = self.staging.path().join(name);
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent()
+            && !self.made_dirs.contains(dir)
+        {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            self.made_dirs.insert(dir.to_path_buf());
         }
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
     }
