@@ -34,6 +34,17 @@ impl Resolver {
         }
     }
 
+    /// The local file holding the resource at `url`: a local source's own (canonical) path, a
+    /// remote one's cached download (downloaded, with retries, on first use; a failure is
+    /// remembered like [`fetch_to`](Self::fetch_to)'s). Treat the file as read-only.
+    pub fn local_copy(&self, url: &str, task_id: Option<&str>) -> Result<PathBuf, ResourceError> {
+        let located = self.locate_keyed(url, task_id)?;
+        match &located.source {
+            Source::Local(path) => Ok(path.clone()),
+            Source::Remote { url, .. } => self.cached(&located.cache_key, url),
+        }
+    }
+
     /// The cached download of `url`, downloading it (with retries) on first use.
     pub(crate) fn cached(&self, key: &str, url: &str) -> Result<PathBuf, ResourceError> {
         self.cache

@@ -5,10 +5,13 @@
 use crate::categories::CategoryList;
 use crate::ls_math::{self, py_max, py_min, py_round_int};
 use crate::ls_path::ls_file_name;
-use crate::records::{AnnRec, Cat, Encoded, ImageRec, ItemRec, f64_array, render_tail};
+use crate::records::{
+    AnnRec, Cat, Encoded, ImageRec, ItemRec, LsCopy, TaskRef, f64_array, render_tail,
+};
 use crate::values::{Label, LsName, ls_name, num, str_list};
 use exportkit_core::jsonfmt::{JsonStyle, JsonWriter, write_str};
 use exportkit_core::model::{self, Region};
+use exportkit_core::resources::Resolver;
 use exportkit_core::task::Schema;
 use exportkit_core::{
     Batch, BatchEncoder, ExportContext, Fragment, Item, Result, TaskRecord, exporter::Warning,
@@ -29,6 +32,33 @@ pub(crate) struct Setup {
     pub(crate) data_key: Option<String>,
     /// `build_kp_order`.
     pub(crate) kp_order: Vec<String>,
+    /// `COCO_WITH_IMAGES` (`download_resources` forced on): http(s) images are downloaded.
+    pub(crate) with_images: bool,
+}
+
+/// A task's image as Label Studio's item loop sees it.
+struct Resolved {
+    /// The rendered `file_name`.
+    name: Range<usize>,
+    /// The downloaded file's size, when it opens as an image (`PIL.Image.open`).
+    opened: Option<(u32, u32)>,
+    /// The download to copy into the output.
+    copy: Option<LsCopy>,
+}
+
+/// The size an item's shapes are measured against: the first sized label's, or the file's.
+#[derive(Clone, Copy)]
+enum Size<'a> {
+    Label(&'a RawValue, &'a RawValue),
+    File(u32, u32),
+}
+
+/// Whether Label Studio's `get_local_path` reaches a download for `url` and `requests` can
+/// fetch it: an http(s) URL that needs no hostname.
+fn ls_downloads(url: &str, file_name: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && file_name.starts_with("images/")
 }
 
 /// The parallel half in compat mode.
@@ -69,15 +99,36 @@ impl Out<'_, '_> {
         it: &mut ItemRec,
         w: Option<&RawValue>,
         h: Option<&RawValue>,
-        name: &Range<usize>,
+        img: &Resolved,
     ) {
         let width = self.raw(w);
         let height = self.raw(h);
+        self.push_image(it, width, height, img);
+    }
+
+    fn file_image(&mut self, it: &mut ItemRec, (w, h): (u32, u32), img: &Resolved) {
+        let start = self.bytes.len();
+        exportkit_core::jsonfmt::write_u64(&mut self.bytes, u64::from(w));
+        let width = start..self.bytes.len();
+        let start = self.bytes.len();
+        exportkit_core::jsonfmt::write_u64(&mut self.bytes, u64::from(h));
+        let height = start..self.bytes.len();
+        self.push_image(it, width, height, img);
+    }
+
+    fn push_image(
+        &mut self,
+        it: &mut ItemRec,
+        width: Range<usize>,
+        height: Range<usize>,
+        img: &Resolved,
+    ) {
         self.enc.images.push(ImageRec {
             width,
             height,
-            name: name.clone(),
+            name: img.name.clone(),
             copy: None,
+            ls_copy: img.copy.clone(),
         });
         it.images += 1;
     }
@@ -101,7 +152,59 @@ fn numbers(label: &Label<'_, '_>, keys: [&str; 4]) -> Option<[f64; 4]> {
 }
 
 impl Encoder {
-    /// The rendered `file_name` of a task's image.
+    /// The rendered `file_name` of a task's image, and with `COCO_WITH_IMAGES` its download.
+    fn resolve(&self, out: &mut Out<'_, '_>, resolver: &Resolver) -> Resolved {
+        let bare = |name| Resolved {
+            name,
+            opened: None,
+            copy: None,
+        };
+        let url = self
+            .setup
+            .data_key
+            .as_deref()
+            .and_then(|k| out.rec.task.data.as_ref().and_then(|d| d.get(k)))
+            .and_then(model::as_str);
+        let Some(url) = url.filter(|_| self.setup.with_images) else {
+            return bare(self.file_name(out));
+        };
+        let ls_name = ls_file_name(&url);
+        if !ls_downloads(&url, &ls_name) {
+            // Needs a hostname, or `requests` cannot fetch it: the raw value is kept.
+            return bare(self.file_name_raw(out, &url));
+        }
+        if let Err(e) = resolver.local_copy(&url, None) {
+            // Label Studio logs the failure and keeps the raw URL.
+            out.warn(format!(
+                "image {}: {e}; file_name is the URL",
+                exportkit_core::resources::redact(&url)
+            ));
+            return bare(self.file_name_raw(out, &url));
+        }
+        let start = out.bytes.len();
+        write_str(&mut out.bytes, &ls_name, &STYLE);
+        let name = start..out.bytes.len();
+        Resolved {
+            name,
+            opened: resolver.image_size(&url, None).ok(),
+            copy: Some(LsCopy {
+                url: url.clone().into_owned(),
+                name: ls_name.into_owned(),
+                task: TaskRef {
+                    index: out.rec.index,
+                    id: out.rec.id_text(),
+                },
+            }),
+        }
+    }
+
+    fn file_name_raw(&self, out: &mut Out<'_, '_>, url: &str) -> Range<usize> {
+        let start = out.bytes.len();
+        write_str(&mut out.bytes, url, &STYLE);
+        start..out.bytes.len()
+    }
+
+    /// The rendered `file_name` of a task's image, without downloads.
     fn file_name(&self, out: &mut Out<'_, '_>) -> Range<usize> {
         let raw = self
             .setup
@@ -169,10 +272,14 @@ impl Encoder {
     fn polygon(
         &self,
         label: &Label<'_, '_>,
-        size: (&RawValue, &RawValue),
+        size: Size<'_>,
         out: &mut Out<'_, '_>,
     ) -> Result<Range<usize>, String> {
-        let (Some(width), Some(height)) = (num(Some(size.0)), num(Some(size.1))) else {
+        let (width, height) = match size {
+            Size::Label(w, h) => (num(Some(w)), num(Some(h))),
+            Size::File(w, h) => (Some(f64::from(w)), Some(f64::from(h))),
+        };
+        let (Some(width), Some(height)) = (width, height) else {
             return Err(
                 "polygon on an image whose size is not a number (Label Studio fails here)".into(),
             );
@@ -296,10 +403,15 @@ impl Encoder {
         Some((Cat::Id(cat), tail))
     }
 
-    fn item(&self, item: &Item<'_, '_>, name: &Range<usize>, out: &mut Out<'_, '_>) {
+    fn item(&self, item: &Item<'_, '_>, img: &Resolved, out: &mut Out<'_, '_>) {
         let mut it = ItemRec::default();
+        if let Some(size) = img.opened {
+            out.file_image(&mut it, size, img);
+        }
         if item.outputs.is_empty() {
-            out.image(&mut it, None, None, name);
+            if img.opened.is_none() {
+                out.image(&mut it, None, None, img);
+            }
             out.enc.items.push(it);
             return;
         }
@@ -308,7 +420,7 @@ impl Encoder {
             .iter()
             .flat_map(|g| g.regions.iter().copied())
             .collect();
-        let mut size: Option<(&RawValue, &RawValue)> = None;
+        let mut size: Option<Size<'_>> = img.opened.map(|(w, h)| Size::File(w, h));
         let mut kps = Vec::new();
         for r in regions {
             let label = Label::new(r);
@@ -320,13 +432,16 @@ impl Encoder {
                     continue;
                 }
             };
-            let sized = size.is_some_and(|(w, h)| model::truthy(Some(w)) && model::truthy(Some(h)));
+            let sized = size.is_some_and(|s| match s {
+                Size::Label(w, h) => model::truthy(Some(w)) && model::truthy(Some(h)),
+                Size::File(w, h) => w > 0 && h > 0,
+            });
             if !sized {
                 let (Some(w), Some(h)) = (label.original_width(), label.original_height()) else {
                     continue;
                 };
-                size = Some((w, h));
-                out.image(&mut it, Some(w), Some(h), name);
+                size = Some(Size::Label(w, h));
+                out.image(&mut it, Some(w), Some(h), img);
             }
             let cat = match self.setup.cats.by_name.get(cat_name.as_ref()) {
                 Some(&id) => Cat::Id(id),
@@ -381,9 +496,9 @@ impl BatchEncoder for Encoder {
                 enc: std::mem::take(&mut enc),
                 warnings: std::mem::take(&mut warnings),
             };
-            let name = self.file_name(&mut out);
+            let img = self.resolve(&mut out, batch.resolver);
             for item in &items {
-                self.item(item, &name, &mut out);
+                self.item(item, &img, &mut out);
             }
             (bytes, enc, warnings) = (out.bytes, out.enc, out.warnings);
         }

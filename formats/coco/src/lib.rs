@@ -14,10 +14,14 @@
 //!   `ddot` kernel is not the AVX-512 one reproduced here (last bits). Where Label Studio
 //!   crashes, the region is skipped with a warning.
 //!
-//! `COCO_WITH_IMAGES` (clean mode only) writes the same `result.json` and copies each image
+//! `COCO_WITH_IMAGES` writes the same `result.json` and copies each image
 //! into `images/<unique name>`, the name its `file_name` gives: local files are copied, URLs
 //! downloaded (once per distinct URL) in the background under the export's resource policy. A
-//! failed image is a warning with the task id; the task's entry and annotations stay.
+//! failed image is a warning with the task id; the task's entry and annotations stay. In
+//! compat mode (refused with a hostname) it is Label Studio's without a hostname: http(s)
+//! images are downloaded in the encoder (the resolver's cache) and named
+//! `images/<md5(url)[:8]>__<basename>`, their header giving the size; anything else, or a
+//! failed download, keeps the raw URL as `file_name`.
 //!
 //! Images are streamed into `result.json` as tasks arrive; annotations are spilled to a
 //! temporary file and appended at the end, so memory stays flat.
@@ -98,11 +102,11 @@ impl ExporterFactory for CocoFormat {
 
     fn build(&self, ctx: &ExportContext) -> Result<Exporter> {
         let name = self.info().name;
-        if self.with_images && ctx.options.is_compat() {
+        if self.with_images && ctx.options.is_compat() && ctx.options.resources.hostname.is_some() {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 format!(
-                    "{name} has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage"
+                    "{name} --compat label-studio reproduces Label Studio without a hostname only; drop --hostname or --compat"
                 ),
             ));
         }
@@ -117,8 +121,9 @@ impl ExporterFactory for CocoFormat {
                 cats: categories::label_studio(config),
                 data_key: config.data_keys().first().map(|k| (*k).to_owned()),
                 kp_order: categories::label_studio_kp_order(config),
+                with_images: self.with_images,
             };
-            let writer = writer::Writer::new(true, setup.cats.clone(), false);
+            let writer = writer::Writer::new(true, setup.cats.clone(), self.with_images);
             Ok(Exporter {
                 encoder: Box::new(compat::Encoder {
                     setup: Arc::new(setup),

@@ -26,6 +26,17 @@ pub(crate) struct ImageRec {
     /// `COCO_WITH_IMAGES`: the task whose URL `name` is, for the writer's download (`None`
     /// when there is nothing to copy: other formats, or no image URL).
     pub(crate) copy: Option<TaskRef>,
+    /// Compat `COCO_WITH_IMAGES`: the image Label Studio downloaded, for the writer to copy.
+    pub(crate) ls_copy: Option<LsCopy>,
+}
+
+/// An image a compat `COCO_WITH_IMAGES` export copies: `url` (already in the resolver's cache)
+/// to the output path `name` (`images/<md5(url)[:8]>__<basename>`).
+#[derive(Debug, Clone)]
+pub(crate) struct LsCopy {
+    pub(crate) url: String,
+    pub(crate) name: String,
+    pub(crate) task: TaskRef,
 }
 
 /// The task an image comes from, for download jobs and their warnings.

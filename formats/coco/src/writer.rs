@@ -84,6 +84,15 @@ impl FormatWriter for Writer {
                 }
                 img_buf.extend_from_slice(b"\n    {\n      \"");
                 if self.compat {
+                    if let (Some(c), Some(copier)) = (&img.ls_copy, self.copier.as_mut())
+                        && let Err(e) = copier.copy(&c.url, &c.name, &c.task, out)
+                    {
+                        out.warn(exportkit_core::exporter::Warning {
+                            task_index: c.task.index,
+                            task_id: c.task.id.clone(),
+                            message: format!("image {}: {e}", c.name),
+                        });
+                    }
                     img_buf.extend_from_slice(b"width\": ");
                     img_buf.extend_from_slice(slice(&img.width)?);
                     img_buf.extend_from_slice(b",\n      \"height\": ");

@@ -454,13 +454,17 @@ fn zip_output_holds_the_images() {
 }
 
 #[test]
-fn compat_mode_is_refused() {
+fn compat_mode_is_refused_with_a_hostname() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("o");
     let ctx = ExportContext {
         config: Some(Arc::new(LabelConfig::parse(CONFIG).expect("config"))),
         options: ExportOptions {
             compat: Compat::LabelStudio,
+            resources: ResourceOptions {
+                hostname: Some("http://127.0.0.1:9".into()),
+                ..ResourceOptions::default()
+            },
             ..ExportOptions::default()
         },
     };
@@ -470,7 +474,7 @@ fn compat_mode_is_refused() {
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     assert!(
         e.to_string().contains(
-            "COCO_WITH_IMAGES has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage"
+            "COCO_WITH_IMAGES --compat label-studio reproduces Label Studio without a hostname only; drop --hostname or --compat"
         ),
         "{e}"
     );

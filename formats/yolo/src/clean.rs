@@ -509,6 +509,7 @@ impl BatchEncoder for Encoder {
                     index: rec.index,
                     id: rec.id_text(),
                 }),
+                image: None,
             });
         }
         frag.records = files.len() as u64;

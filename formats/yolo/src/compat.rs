@@ -2,14 +2,15 @@
 //! (ls-converter.md §6.6). Where Label Studio crashes on a malformed region, the region (or the
 //! task) is skipped with a warning instead.
 
-use crate::files::{Cls, Content, FileOut, Files, Line};
+use crate::files::{Cls, Content, FileOut, Files, Line, TaskRef};
 use crate::num::{Item as PyItem, PyIter, PyNum, py_iter, py_number};
-use crate::stem::ls_stem;
+use crate::stem::{ls_resolved_path, ls_stem, ls_stem_of_path};
 use exportkit_core::exporter::Warning;
 use exportkit_core::geometry::rotated_corners;
 use exportkit_core::jsonfmt::{write_i64, write_py_float};
 use exportkit_core::labels::Categories;
 use exportkit_core::model::{self, Region};
+use exportkit_core::resources::{Resolver, redact};
 use exportkit_core::task::Schema;
 use exportkit_core::{Batch, BatchEncoder, ExportContext, Fragment, Item, LabelConfig, Result};
 use exportkit_core::{TaskRecord, model::RawObject};
@@ -41,7 +42,13 @@ pub(crate) struct Encoder {
     pub(crate) data_key: String,
     pub(crate) obb: bool,
     pub(crate) mode: Mode,
+    /// `*_WITH_IMAGES` (`download_resources` forced on): http(s) images are downloaded and
+    /// the label file is named after the download.
+    pub(crate) with_images: bool,
 }
+
+/// A label file's stem and, when Label Studio downloaded the image, `(url, output path)`.
+type Named = (String, Option<(String, String)>);
 
 pub(crate) use exportkit_core::labels::py_int;
 
@@ -173,6 +180,79 @@ impl Encoder {
         }
     }
 
+    /// `*_WITH_IMAGES`: the candidates (a list is tried from its last path) as Label Studio
+    /// resolves them without a hostname: an http(s) URL that downloads names the file
+    /// `<md5(url)[:8]>__<stem>`; one that fails keeps its raw stem; a cloud URI fails and the
+    /// next candidate is tried (no file when none is left); anything else keeps its raw stem.
+    fn stem_with_images(
+        &self,
+        rec: &TaskRecord<'_>,
+        resolver: &Resolver,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<Named> {
+        let data = rec.task.data.as_ref()?;
+        let Some(raw) = data.get(&self.data_key) else {
+            warnings.push(Warning::new(
+                rec,
+                format!("task data has no \"{}\"; no label file", self.data_key),
+            ));
+            return None;
+        };
+        let candidates: Vec<&RawValue> = if model::as_str(raw).is_some() {
+            vec![raw]
+        } else if let Some(list) = crate::num::list(raw) {
+            list
+        } else {
+            warnings.push(Warning::new(
+                rec,
+                "image path is not a string; no label file",
+            ));
+            return None;
+        };
+        for cand in candidates.iter().rev() {
+            if cand.get() == "null" {
+                return None;
+            }
+            let Some(url) = model::as_str(cand) else {
+                warnings.push(Warning::new(
+                    rec,
+                    "image path is not a string; no label file",
+                ));
+                return None;
+            };
+            let resolved = ls_resolved_path(&url);
+            let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
+            let http = lower.starts_with("http://") || lower.starts_with("https://");
+            if http && resolved.starts_with("images/") {
+                match resolver.local_copy(&url, None) {
+                    Ok(_) => {
+                        let stem = self.checked(rec, ls_stem_of_path(&resolved), warnings)?;
+                        return Some((stem, Some((url.into_owned(), resolved))));
+                    }
+                    Err(e) => warnings.push(Warning::new(
+                        rec,
+                        format!(
+                            "image {}: {e}; label file named after the URL",
+                            redact(&url)
+                        ),
+                    )),
+                }
+            } else if ["s3:", "gs:", "azure-blob:"]
+                .iter()
+                .any(|p| url.starts_with(p))
+            {
+                // Label Studio skips a cloud URI it cannot download and tries the next one.
+                continue;
+            }
+            if url.is_empty() {
+                return None;
+            }
+            let stem = self.checked(rec, ls_stem_of_path(&url), warnings)?;
+            return Some((stem, None));
+        }
+        None
+    }
+
     fn checked(
         &self,
         rec: &TaskRecord<'_>,
@@ -197,7 +277,12 @@ impl BatchEncoder for Encoder {
             if items.is_empty() {
                 continue;
             }
-            let Some(stem) = self.stem(rec, &mut frag.warnings) else {
+            let named = if self.with_images {
+                self.stem_with_images(rec, batch.resolver, &mut frag.warnings)
+            } else {
+                self.stem(rec, &mut frag.warnings).map(|s| (s, None))
+            };
+            let Some((stem, image)) = named else {
                 continue;
             };
             // Items are newest first and each rewrites the file: the last one with results wins.
@@ -206,7 +291,11 @@ impl BatchEncoder for Encoder {
                 name: stem,
                 appends: Vec::new(),
                 content: Content::Touch,
-                task: None,
+                task: image.as_ref().map(|_| TaskRef {
+                    index: rec.index,
+                    id: rec.id_text(),
+                }),
+                image,
             };
             for (k, item) in items.iter().enumerate() {
                 if item.outputs.is_empty() {

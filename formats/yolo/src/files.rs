@@ -53,8 +53,11 @@ pub(crate) struct FileOut {
     pub(crate) appends: Vec<String>,
     /// What the file holds.
     pub(crate) content: Content,
-    /// Clean: the task (compat: `None`).
+    /// The task (clean; compat only with a downloaded image, for its warnings).
     pub(crate) task: Option<TaskRef>,
+    /// Compat `*_WITH_IMAGES`: the image Label Studio downloaded (already in the resolver's
+    /// cache) and its output path `images/<md5(url)[:8]>__<basename>`.
+    pub(crate) image: Option<(String, String)>,
 }
 
 /// A fragment's payload.

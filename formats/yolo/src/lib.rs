@@ -1,7 +1,7 @@
 //! exportkit's YOLO formats: `YOLO` (boxes, polygons, pose keypoints) and `YOLO_OBB`
 //! (oriented boxes), as `labels/<image stem>.txt` files plus `classes.txt` and `notes.json`;
 //! `YOLO_WITH_IMAGES` and `YOLO_OBB_WITH_IMAGES` add each task's image as
-//! `images/<image stem><ext>` (clean mode only).
+//! `images/<image stem><ext>`.
 //!
 //! Clean default (Ultralytics layout): one label file per task (the picked annotation, newest by
 //! default; `Pick::All` merges them) under a unique stem; class `i` on line `i` of
@@ -13,7 +13,10 @@
 //!
 //! `--compat label-studio`: byte-identical to label-studio-sdk 2.1.2 (ls-converter.md §6.6),
 //! including its overwrite semantics (the oldest annotation wins, same basenames overwrite each
-//! other) and its keypoint writer.
+//! other) and its keypoint writer. `*_WITH_IMAGES` in compat mode (refused with a hostname):
+//! http(s) images are downloaded to `images/<md5(url)[:8]>__<basename>` and name the label file
+//! `<md5>__<stem>.txt`; failed downloads and other paths keep the raw stem; cloud URIs are
+//! skipped (the previous path of a list is tried, else no file).
 #![deny(missing_docs)]
 
 mod clean;
@@ -117,14 +120,14 @@ impl ExporterFactory for YoloFormat {
             )
         })?;
         match (ctx.options.is_compat(), self.with_images) {
-            (true, true) => Err(Error::new(
+            (true, true) if ctx.options.resources.hostname.is_some() => Err(Error::new(
                 ErrorKind::Unsupported,
                 format!(
-                    "{} has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage",
+                    "{} --compat label-studio reproduces Label Studio without a hostname only; drop --hostname or --compat",
                     self.info.name
                 ),
             )),
-            (true, false) => build_compat(config, self.obb),
+            (true, with_images) => build_compat(config, self.obb, with_images),
             (false, _) => build_clean(config, self.obb, self.with_images),
         }
     }
@@ -137,7 +140,7 @@ fn no_image_key() -> Error {
     )
 }
 
-fn build_compat(config: Arc<LabelConfig>, obb: bool) -> Result<Exporter> {
+fn build_compat(config: Arc<LabelConfig>, obb: bool, with_images: bool) -> Result<Exporter> {
     // Label Studio's `_data_keys[0]` (a set's order when there are several; then LS does not
     // offer YOLO at all).
     let data_key = config
@@ -177,11 +180,15 @@ fn build_compat(config: Arc<LabelConfig>, obb: bool) -> Result<Exporter> {
             data_key,
             obb,
             mode,
+            with_images,
         }),
         writer: Box::new(writer::CompatWriter {
             classes,
             seen: HashSet::new(),
             line: Vec::new(),
+            with_images,
+            resolver: None,
+            copied: HashSet::new(),
         }),
     })
 }

@@ -100,7 +100,7 @@ fn bracketed_host_ok(host: &str) -> bool {
 /// storage proxy and cloud URIs, and the raw URL is kept; any other URL, e.g. `https://...`
 /// or a bare `img.jpg`, becomes the would-be cache path `images/<md5(url)[:8]>__<name>`).
 /// Local files that happen to exist on the converting machine are not looked for.
-fn ls_resolved_path(url: &str) -> String {
+pub(crate) fn ls_resolved_path(url: &str) -> String {
     let fixed = if url.starts_with("upload") {
         format!("/data/{url}")
     } else if url.starts_with("/upload") {
@@ -132,8 +132,12 @@ fn ls_resolved_path(url: &str) -> String {
 /// `splitext(basename(resolved_path))[0][:251]`. Bounded to 251 bytes as well (Label Studio
 /// crashes on longer names; exportkit cuts them at a character boundary).
 pub(crate) fn ls_stem(url: &str) -> String {
-    let resolved = ls_resolved_path(url);
-    let root = py_splitext_root(py_basename(&resolved));
+    ls_stem_of_path(&ls_resolved_path(url))
+}
+
+/// `splitext(basename(path))[0][:251]` for a resolved path (or a raw URL Label Studio kept).
+pub(crate) fn ls_stem_of_path(resolved: &str) -> String {
+    let root = py_splitext_root(py_basename(resolved));
     let mut stem: String = root.chars().take(LS_STEM_CHARS).collect();
     if stem.len() > LS_STEM_CHARS {
         let mut cut = LS_STEM_CHARS;

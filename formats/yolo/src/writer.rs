@@ -4,10 +4,13 @@ use crate::files::{Cls, Content, Files, bad_fragment};
 use crate::images::Images;
 use crate::meta::{Class, classes_txt, data_yaml, notes_json};
 use crate::stem::StemNames;
+use exportkit_core::exporter::Warning;
 use exportkit_core::jsonfmt::write_i64;
 use exportkit_core::labels::Categories;
+use exportkit_core::resources::Resolver;
 use exportkit_core::{FormatWriter, Fragment, Output, Result};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 fn files(frag: Fragment) -> Result<(Vec<u8>, Files)> {
     let files = frag
@@ -40,16 +43,42 @@ pub(crate) struct CompatWriter {
     pub(crate) classes: CompatClasses,
     pub(crate) seen: HashSet<String>,
     pub(crate) line: Vec<u8>,
+    /// `*_WITH_IMAGES`: the resolver whose cache holds the encoder's downloads (set in
+    /// `begin`), and the output paths already copied.
+    pub(crate) with_images: bool,
+    pub(crate) resolver: Option<Arc<Resolver>>,
+    pub(crate) copied: HashSet<String>,
 }
 
 impl FormatWriter for CompatWriter {
-    fn begin(&mut self, _ctx: &exportkit_core::ExportContext, out: &mut Output) -> Result<()> {
+    fn begin(&mut self, ctx: &exportkit_core::ExportContext, out: &mut Output) -> Result<()> {
+        if self.with_images {
+            self.resolver = Some(match out.resolver() {
+                Some(r) => r.clone(),
+                None => Arc::new(Resolver::new(&ctx.options.resources)?),
+            });
+        }
         begin_dirs(out)
     }
 
     fn write(&mut self, frag: Fragment, out: &mut Output) -> Result<()> {
         let (bytes, Files(files)) = files(frag)?;
         for f in files {
+            if let (Some((url, dest)), Some(resolver)) = (&f.image, &self.resolver)
+                && self.copied.insert(dest.clone())
+            {
+                let placed = out
+                    .path_for(dest)
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| resolver.fetch_to(url, None, &p).map_err(|e| e.to_string()));
+                if let Err(e) = placed {
+                    out.warn(Warning {
+                        task_index: f.task.as_ref().map_or(0, |t| t.index),
+                        task_id: f.task.as_ref().and_then(|t| t.id.clone()),
+                        message: format!("image {dest}: {e}"),
+                    });
+                }
+            }
             let path = format!("labels/{}.txt", f.name);
             if let CompatClasses::Plain(cats) = &mut self.classes {
                 for name in &f.appends {

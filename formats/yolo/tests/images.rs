@@ -581,7 +581,7 @@ fn with_images_formats_keep_the_shared_datasets_labels() {
 }
 
 #[test]
-fn compat_mode_is_refused() {
+fn compat_mode_is_refused_with_a_hostname() {
     let fx = small_fixture();
     for format in [&YOLO_WITH_IMAGES, &YOLO_OBB_WITH_IMAGES] {
         let tmp = tempfile::tempdir().expect("tempdir");
@@ -589,7 +589,13 @@ fn compat_mode_is_refused() {
             format,
             ExportContext {
                 config: Some(common::config(CONFIG)),
-                options: opts(true),
+                options: ExportOptions {
+                    resources: ResourceOptions {
+                        hostname: Some("http://127.0.0.1:9".into()),
+                        ..Default::default()
+                    },
+                    ..opts(true)
+                },
             },
         )
         .run(
@@ -601,7 +607,7 @@ fn compat_mode_is_refused() {
         assert_eq!(
             err.message(),
             format!(
-                "{} has no --compat label-studio mode yet: Label Studio's output depends on its server's hostname and storage",
+                "{} --compat label-studio reproduces Label Studio without a hostname only; drop --hostname or --compat",
                 format.info_name()
             )
         );

@@ -227,6 +227,7 @@ impl Encoder {
             height,
             name: start..bytes.len(),
             copy,
+            ls_copy: None,
         }
     }
     /// Attaches a keypoint to its parent box.
