@@ -170,10 +170,94 @@ pub fn header(rle: &[u8]) -> Result<Header, RleError> {
     read_header(&mut Bits::new(rle))
 }
 
-/// Decodes `rle` into its values. With `expected_len`, a header count that differs is an
-/// error before anything is allocated (Label Studio's reshape would fail). Never panics: a
-/// truncated input, a run past the count or a word size over 8 bits are errors.
-pub fn decode(rle: &[u8], expected_len: Option<usize>) -> Result<Vec<u8>, RleError> {
+/// Where the decoder puts values: runs of one value, and literal values, at value indices.
+trait Sink {
+    /// `len` copies of `v` from value index `start`.
+    fn fill(&mut self, start: usize, len: usize, v: u8);
+    /// The literal value `v` at value index `at`.
+    fn literal(&mut self, at: usize, v: u8);
+    /// Whether to stop decoding (the sink gave up; not an error).
+    fn full(&self) -> bool {
+        false
+    }
+}
+
+/// Every value.
+impl Sink for Vec<u8> {
+    #[inline]
+    fn fill(&mut self, start: usize, len: usize, v: u8) {
+        self.resize(start + len, v);
+    }
+    #[inline]
+    fn literal(&mut self, _at: usize, v: u8) {
+        self.push(v);
+    }
+}
+
+/// The values at indices 3, 7, 11, ... (the alpha channel of RGBA).
+struct Alpha<'a>(&'a mut Vec<u8>);
+
+impl Sink for Alpha<'_> {
+    #[inline]
+    fn fill(&mut self, start: usize, len: usize, v: u8) {
+        // Alpha indices below `i`: i / 4.
+        let n = (start + len) / 4 - start / 4;
+        let new_len = self.0.len() + n;
+        self.0.resize(new_len, v);
+    }
+    #[inline]
+    fn literal(&mut self, at: usize, v: u8) {
+        if at & 3 == 3 {
+            self.0.push(v);
+        }
+    }
+}
+
+/// The alpha channel as `(value, count)` runs, up to `max` runs.
+struct AlphaRuns<'a> {
+    runs: &'a mut Vec<(u8, u32)>,
+    max: usize,
+}
+
+impl AlphaRuns<'_> {
+    #[inline]
+    fn push(&mut self, v: u8, n: usize) {
+        if n == 0 {
+            return;
+        }
+        // At most 2^30 alpha values (the count is 32 bits): the counts fit.
+        let n = n as u32;
+        match self.runs.last_mut() {
+            Some((last, count)) if *last == v => *count += n,
+            _ => self.runs.push((v, n)),
+        }
+    }
+}
+
+impl Sink for AlphaRuns<'_> {
+    #[inline]
+    fn fill(&mut self, start: usize, len: usize, v: u8) {
+        self.push(v, (start + len) / 4 - start / 4);
+    }
+    #[inline]
+    fn literal(&mut self, at: usize, v: u8) {
+        if at & 3 == 3 {
+            self.push(v, 1);
+        }
+    }
+    fn full(&self) -> bool {
+        self.runs.len() > self.max
+    }
+}
+
+/// Checks the header of `rle` and decodes its runs into `sink`; returns the value count.
+/// `reserve` gets the count once it is known to be plausible.
+fn decode_with<S: Sink>(
+    rle: &[u8],
+    expected_len: Option<usize>,
+    sink: &mut S,
+    reserve: impl FnOnce(&mut S, usize),
+) -> Result<(), RleError> {
     let mut bits = Bits::new(rle);
     let h = read_header(&mut bits)?;
     let count = u64::from(h.count);
@@ -198,31 +282,87 @@ pub fn decode(rle: &[u8], expected_len: Option<usize>) -> Result<Vec<u8>, RleErr
         });
     }
     let n = h.count as usize;
-    let mut out: Vec<u8> = Vec::with_capacity(n);
+    reserve(sink, n);
     let ws = h.word_size;
-    while out.len() < n {
+    let mut pos = 0;
+    while pos < n {
         let flag = bits.read(1)?;
         let size = h.run_sizes[bits.read(2)? as usize];
         let len = bits.read(size)? as usize + 1;
-        let start = out.len();
-        let end = start + len;
+        let end = pos + len;
         if end > n {
             return Err(RleError::Overflow {
-                start: start as u64,
+                start: pos as u64,
                 end: end as u64,
                 count,
             });
         }
         if flag == 1 {
             let v = bits.read(ws)?;
-            out.resize(end, v as u8);
+            sink.fill(pos, len, v as u8);
         } else {
-            for _ in 0..len {
-                out.push(bits.read(ws)? as u8);
+            for at in pos..end {
+                sink.literal(at, bits.read(ws)? as u8);
             }
         }
+        pos = end;
+        if sink.full() {
+            break;
+        }
     }
+    Ok(())
+}
+
+/// Decodes `rle` into its values. With `expected_len`, a header count that differs is an
+/// error before anything is allocated (Label Studio's reshape would fail). Never panics: a
+/// truncated input, a run past the count or a word size over 8 bits are errors.
+pub fn decode(rle: &[u8], expected_len: Option<usize>) -> Result<Vec<u8>, RleError> {
+    let mut out = Vec::new();
+    decode_into(rle, expected_len, &mut out)?;
     Ok(out)
+}
+
+/// [`decode`] into `out` (cleared first; on error it holds a part of the values).
+pub fn decode_into(
+    rle: &[u8],
+    expected_len: Option<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), RleError> {
+    out.clear();
+    decode_with(rle, expected_len, out, |o, n| o.reserve(n))
+}
+
+/// The alpha channel of the RGBA values `rle` holds, into `out` (cleared first): what
+/// `alpha(&decode(rle, expected_len)?)` returns, without the RGBA values in between. The
+/// errors are [`decode`]'s.
+pub fn decode_alpha_into(
+    rle: &[u8],
+    expected_len: Option<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), RleError> {
+    out.clear();
+    decode_with(rle, expected_len, &mut Alpha(out), |a, n| {
+        a.0.reserve(n / 4)
+    })
+}
+
+/// The alpha channel of the RGBA values `rle` holds as `(value, count)` runs into `runs`
+/// (cleared first), adjacent runs of one value merged, without any per-pixel work. `Ok(false)`
+/// when it would take more than `max_runs` runs: `runs` then holds a part of them (decode with
+/// [`decode_alpha_into`] instead). The errors are [`decode`]'s.
+pub fn decode_alpha_runs(
+    rle: &[u8],
+    expected_len: Option<usize>,
+    runs: &mut Vec<(u8, u32)>,
+    max_runs: usize,
+) -> Result<bool, RleError> {
+    runs.clear();
+    let mut sink = AlphaRuns {
+        runs,
+        max: max_runs,
+    };
+    decode_with(rle, expected_len, &mut sink, |_, _| {})?;
+    Ok(!sink.full())
 }
 
 /// Decodes an RLE given as its JSON text (`[0, 0, 81, ...]`, as in a result's `value.rle`).
@@ -232,6 +372,14 @@ pub fn decode_json(json: &str, expected_len: Option<usize>) -> Result<Vec<u8>, R
 
 /// Parses a JSON list of integers 0..=255 (whitespace allowed) into bytes.
 pub fn parse_json_bytes(json: &str) -> Result<Vec<u8>, RleError> {
+    let mut out = Vec::new();
+    parse_json_bytes_into(json, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_json_bytes`] into `out` (cleared first).
+pub fn parse_json_bytes_into(json: &str, out: &mut Vec<u8>) -> Result<(), RleError> {
+    out.clear();
     let s = json.as_bytes();
     let err = |at: usize, what: &str| RleError::Json(format!("{what} at byte {at}"));
     let skip_ws = |mut i: usize| {
@@ -245,9 +393,9 @@ pub fn parse_json_bytes(json: &str) -> Result<Vec<u8>, RleError> {
         return Err(err(i, "expected '['"));
     }
     i = skip_ws(i + 1);
-    let mut out = Vec::with_capacity(s.len() / 3);
+    out.reserve(s.len() / 3);
     if s.get(i) == Some(&b']') {
-        return finish(s, skip_ws(i + 1), out);
+        return finish(s, skip_ws(i + 1));
     }
     loop {
         let start = i;
@@ -269,15 +417,15 @@ pub fn parse_json_bytes(json: &str) -> Result<Vec<u8>, RleError> {
         i = skip_ws(i);
         match s.get(i) {
             Some(b',') => i = skip_ws(i + 1),
-            Some(b']') => return finish(s, skip_ws(i + 1), out),
+            Some(b']') => return finish(s, skip_ws(i + 1)),
             _ => return Err(err(i, "expected ',' or ']'")),
         }
     }
 }
 
-fn finish(s: &[u8], i: usize, out: Vec<u8>) -> Result<Vec<u8>, RleError> {
+fn finish(s: &[u8], i: usize) -> Result<(), RleError> {
     if i == s.len() {
-        Ok(out)
+        Ok(())
     } else {
         Err(RleError::Json(format!("trailing characters at byte {i}")))
     }
@@ -474,7 +622,63 @@ mod tests {
         assert_eq!(decode(&encode(&[]), Some(0)).unwrap(), Vec::<u8>::new());
     }
 
+    /// `(value, count)` runs expanded.
+    fn expand(runs: &[(u8, u32)]) -> Vec<u8> {
+        runs.iter()
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n as usize))
+            .collect()
+    }
+
+    #[test]
+    fn alpha_decoders_agree_on_a_label_studio_rle() {
+        let rle = parse_json_bytes(SMALL).unwrap();
+        let want = alpha(&decode(&rle, None).unwrap());
+        let mut got = vec![1, 2, 3];
+        decode_alpha_into(&rle, Some(96 * 54 * 4), &mut got).unwrap();
+        assert_eq!(got, want);
+        let mut runs = Vec::new();
+        assert!(decode_alpha_runs(&rle, None, &mut runs, usize::MAX).unwrap());
+        assert_eq!(expand(&runs), want);
+        assert!(runs.windows(2).all(|w| w[0].0 != w[1].0));
+        assert!(!decode_alpha_runs(&rle, None, &mut runs, 1).unwrap());
+    }
+
     proptest! {
+        /// The alpha decoders return what `alpha(decode(..))` does, errors included, on valid
+        /// RLEs of any alignment and on arbitrary bytes.
+        #[test]
+        fn alpha_decoders_match_decode(
+            runs in prop::collection::vec((0u8..4, 1usize..40), 0..60),
+            junk in prop::collection::vec(any::<u8>(), 0..120),
+            cut in 0usize..200,
+            max_runs in 0usize..30,
+        ) {
+            let v: Vec<u8> = runs.iter().flat_map(|&(b, n)| std::iter::repeat_n(b, n)).collect();
+            let mut enc = encode(&v);
+            let cut = enc.len().saturating_sub(cut % 8);
+            let mut inputs = vec![enc.clone(), junk];
+            enc.truncate(cut);
+            inputs.push(enc);
+            for rle in &inputs {
+                for expected in [None, Some(v.len())] {
+                    let want = decode(rle, expected).map(|d| alpha(&d));
+                    let mut got = Vec::new();
+                    let r = decode_alpha_into(rle, expected, &mut got).map(|()| got);
+                    prop_assert_eq!(&r, &want);
+                    let mut runs = Vec::new();
+                    match (decode_alpha_runs(rle, expected, &mut runs, max_runs), &want) {
+                        (Ok(true), Ok(w)) => {
+                            prop_assert!(runs.len() <= max_runs);
+                            prop_assert_eq!(&expand(&runs), w);
+                        }
+                        (Ok(false), _) => prop_assert!(runs.len() > max_runs),
+                        (Err(e), Err(w)) => prop_assert_eq!(&e, w),
+                        (got, want) => prop_assert!(false, "{got:?} vs {want:?}"),
+                    }
+                }
+            }
+        }
+
         #[test]
         fn encode_decode_round_trip(runs in prop::collection::vec((any::<u8>(), 1usize..300), 0..60)) {
             let v: Vec<u8> = runs.iter().flat_map(|&(b, n)| std::iter::repeat_n(b, n)).collect();

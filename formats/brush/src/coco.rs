@@ -2,7 +2,7 @@
 //! (`reference: ls-converter.md §6.9`). The encoder turns each item into [`CocoItem`]; the
 //! writer numbers images, annotations and categories in input order.
 
-use crate::contours::{area, bounding_rect, external_contours};
+use crate::contours::{area, bounding_rect, external_contours_in};
 use crate::pyname::py_str;
 use exportkit_core::exporter::Warning;
 use exportkit_core::jsonfmt::JsonWriter;
@@ -66,6 +66,7 @@ fn annotator(raw: Option<&RawValue>) -> String {
 pub fn encode_item(
     rec: &TaskRecord<'_>,
     item: &Item<'_, '_>,
+    scratch: &mut Scratch,
     warnings: &mut Vec<Warning>,
 ) -> CocoItem {
     let mut out = CocoItem {
@@ -134,7 +135,7 @@ pub fn encode_item(
                         ));
                         continue;
                     }
-                    for shape in brush_shapes(&v, rec, warnings) {
+                    for shape in brush_shapes(&v, rec, scratch, warnings) {
                         out.shapes.push((li, shape));
                     }
                 } else if key == "polygonlabels" && v.get("points").is_some() {
@@ -179,9 +180,21 @@ pub fn encode_item(
     out
 }
 
+/// Buffers reused from mask to mask.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The RLE bytes.
+    rle: Vec<u8>,
+    /// Decoded alpha values.
+    mask: Vec<u8>,
+    /// The contour tracer's image.
+    image: Vec<i8>,
+}
+
 fn brush_shapes(
     v: &RawObject<'_>,
     rec: &TaskRecord<'_>,
+    scratch: &mut Scratch,
     warnings: &mut Vec<Warning>,
 ) -> Vec<Shape> {
     let whole = |k: &str| {
@@ -200,18 +213,16 @@ fn brush_shapes(
         ));
         return Vec::new();
     };
-    let rgba = match rle::decode_json(raw.get(), Some(w * h * 4)) {
-        Ok(v) => v,
-        Err(e) => {
-            warnings.push(Warning::new(
-                rec,
-                format!("{e} (original size {w}×{h}); region skipped"),
-            ));
-            return Vec::new();
-        }
-    };
-    let mask = rle::alpha(&rgba);
-    external_contours(&mask, w, h)
+    let decoded = rle::parse_json_bytes_into(raw.get(), &mut scratch.rle)
+        .and_then(|()| rle::decode_alpha_into(&scratch.rle, Some(w * h * 4), &mut scratch.mask));
+    if let Err(e) = decoded {
+        warnings.push(Warning::new(
+            rec,
+            format!("{e} (original size {w}×{h}); region skipped"),
+        ));
+        return Vec::new();
+    }
+    external_contours_in(&scratch.mask, w, h, &mut scratch.image)
         .into_iter()
         .filter(|c| c.len() >= 3)
         .map(|c| Shape::Polygon {

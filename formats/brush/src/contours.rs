@@ -22,12 +22,24 @@ const MARK: i8 = 2;
 /// The outer contours of `mask` (`width` × `height`, non-zero = inside), each a list of
 /// `(x, y)` corner points, in OpenCV's order.
 pub fn external_contours(mask: &[u8], width: usize, height: usize) -> Vec<Vec<(i32, i32)>> {
+    external_contours_in(mask, width, height, &mut Vec::new())
+}
+
+/// [`external_contours`] with `img` as the tracer's working image (reused from mask to mask).
+pub fn external_contours_in(
+    mask: &[u8],
+    width: usize,
+    height: usize,
+    img: &mut Vec<i8>,
+) -> Vec<Vec<(i32, i32)>> {
     let stride = width + 2;
-    let mut img = vec![0i8; stride * (height + 2)];
+    img.clear();
+    img.resize(stride * (height + 2), 0);
+    let img = &mut img[..];
     for (y, row) in mask.chunks(width.max(1)).take(height).enumerate() {
         let base = (y + 1) * stride + 1;
-        for (x, &v) in row.iter().enumerate() {
-            img[base + x] = i8::from(v != 0);
+        for (d, &v) in img[base..base + row.len()].iter_mut().zip(row) {
+            *d = i8::from(v != 0);
         }
     }
     let deltas: [isize; 16] = std::array::from_fn(|i| {
@@ -42,24 +54,42 @@ pub fn external_contours(mask: &[u8], width: usize, height: usize) -> Vec<Vec<(i
         let mut x = 1;
         while x <= width {
             let p = img[row + x];
-            if p != prev {
-                if prev == 0 && p == 1 && img[lnbd] <= 0 {
-                    let pt = (x as i32 - 1, y as i32 - 1);
-                    found.push(fetch(&mut img, row + x, pt, &deltas));
-                    prev = img[row + x];
-                    x += 1;
-                    continue;
-                }
-                prev = p;
-                if p & -2 != 0 {
-                    lnbd = row + x;
-                }
+            if p == prev {
+                // Nothing happens until the value changes.
+                x = skip_equal(&img[row..=row + width], x + 1, prev);
+                continue;
+            }
+            if prev == 0 && p == 1 && img[lnbd] <= 0 {
+                let pt = (x as i32 - 1, y as i32 - 1);
+                found.push(fetch(img, row + x, pt, &deltas));
+                prev = img[row + x];
+                x += 1;
+                continue;
+            }
+            prev = p;
+            if p & -2 != 0 {
+                lnbd = row + x;
             }
             x += 1;
         }
     }
     found.reverse();
     found
+}
+
+/// The first index from `x` where `row` is not `v` (`row.len()` if none).
+fn skip_equal(row: &[i8], mut x: usize, v: i8) -> usize {
+    const LANES: usize = 32;
+    while let Some(chunk) = row.get(x..x + LANES) {
+        if chunk.iter().fold(0, |acc, &q| acc | (q ^ v)) != 0 {
+            break;
+        }
+        x += LANES;
+    }
+    while row.get(x).is_some_and(|&q| q == v) {
+        x += 1;
+    }
+    x
 }
 
 fn at(i: usize, d: isize) -> usize {
@@ -149,6 +179,77 @@ pub fn bounding_rect(points: &[(i32, i32)]) -> [i32; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The scan before runs of equal values were skipped, as the oracle.
+    fn reference(mask: &[u8], width: usize, height: usize) -> Vec<Vec<(i32, i32)>> {
+        let stride = width + 2;
+        let mut img = vec![0i8; stride * (height + 2)];
+        for (y, row) in mask.chunks(width.max(1)).take(height).enumerate() {
+            let base = (y + 1) * stride + 1;
+            for (x, &v) in row.iter().enumerate() {
+                img[base + x] = i8::from(v != 0);
+            }
+        }
+        let deltas: [isize; 16] = std::array::from_fn(|i| {
+            let (dx, dy) = DIRS[i & 7];
+            dx as isize + dy as isize * stride as isize
+        });
+        let mut found = Vec::new();
+        for y in 1..=height {
+            let row = y * stride;
+            let mut lnbd = y * stride;
+            let mut prev = 0i8;
+            let mut x = 1;
+            while x <= width {
+                let p = img[row + x];
+                if p != prev {
+                    if prev == 0 && p == 1 && img[lnbd] <= 0 {
+                        let pt = (x as i32 - 1, y as i32 - 1);
+                        found.push(fetch(&mut img, row + x, pt, &deltas));
+                        prev = img[row + x];
+                        x += 1;
+                        continue;
+                    }
+                    prev = p;
+                    if p & -2 != 0 {
+                        lnbd = row + x;
+                    }
+                }
+                x += 1;
+            }
+        }
+        found.reverse();
+        found
+    }
+
+    proptest! {
+        /// Masks of rectangles (with holes where they overlap an odd number of times) and
+        /// noise, up to 150 pixels wide so that long runs are skipped in chunks.
+        #[test]
+        fn same_contours_as_the_plain_scan(
+            w in 1usize..150,
+            h in 1usize..40,
+            rects in prop::collection::vec((0usize..150, 0usize..40, 1usize..120, 1usize..30), 0..8),
+            noise in prop::collection::vec(any::<u16>(), 0..30),
+        ) {
+            let mut m = vec![0u8; w * h];
+            for &(x0, y0, rw, rh) in &rects {
+                for y in y0.min(h)..(y0 + rh).min(h) {
+                    for x in x0.min(w)..(x0 + rw).min(w) {
+                        m[y * w + x] ^= 255;
+                    }
+                }
+            }
+            for &n in &noise {
+                let i = usize::from(n) % m.len();
+                m[i] ^= 7;
+            }
+            let mut img = vec![5; 3];
+            prop_assert_eq!(external_contours_in(&m, w, h, &mut img), reference(&m, w, h));
+            prop_assert_eq!(external_contours(&m, w, h), reference(&m, w, h));
+        }
+    }
 
     #[test]
     fn a_square_is_four_corners() {

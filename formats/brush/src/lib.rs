@@ -50,10 +50,12 @@ mod writer;
 pub use contours::{area as contour_area, bounding_rect, external_contours};
 pub use png::read_grey_png;
 
+use exportkit_core::exporter::Warning;
 use exportkit_core::{
     Batch, BatchEncoder, ExportContext, Exporter, ExporterFactory, FormatInfo, Fragment, Result,
     Schema,
 };
+use rayon::prelude::*;
 
 /// What a brush format writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,16 +142,29 @@ struct Encoder {
 }
 
 impl BatchEncoder for Encoder {
+    /// Tasks are encoded in parallel on the export's worker pool (a batch of large masks is
+    /// otherwise one worker's job while the others wait), then put back in input order.
     fn encode(&self, ctx: &ExportContext, batch: &Batch<'_, '_>) -> Result<Fragment> {
         let schema = Schema::new(ctx.config.as_deref());
-        let mut files = Vec::new();
         let mut warnings = Vec::new();
         if self.kind == Kind::Coco {
+            let per_task: Vec<Result<(Vec<coco::CocoItem>, Vec<Warning>)>> = batch
+                .tasks
+                .par_iter()
+                .map_init(coco::Scratch::default, |scratch, rec| {
+                    let mut items = Vec::new();
+                    let mut warnings = Vec::new();
+                    for item in rec.items(&schema)? {
+                        items.push(coco::encode_item(rec, &item, scratch, &mut warnings));
+                    }
+                    Ok((items, warnings))
+                })
+                .collect();
             let mut items = Vec::new();
-            for rec in batch.tasks {
-                for item in rec.items(&schema)? {
-                    items.push(coco::encode_item(rec, &item, &mut warnings));
-                }
+            for r in per_task {
+                let (i, w) = r?;
+                items.extend(i);
+                warnings.extend(w);
             }
             return Ok(Fragment {
                 bytes: Vec::new(),
@@ -158,17 +173,31 @@ impl BatchEncoder for Encoder {
                 warnings,
             });
         }
-        for rec in batch.tasks {
-            for item in rec.items(&schema)? {
-                masks::encode_item(
-                    rec,
-                    &item,
-                    self.kind,
-                    self.compat,
-                    &mut files,
-                    &mut warnings,
-                )?;
-            }
+        let per_task: Vec<Result<(Vec<masks::MaskFile>, Vec<Warning>)>> = batch
+            .tasks
+            .par_iter()
+            .map_init(masks::Scratch::default, |scratch, rec| {
+                let mut files = Vec::new();
+                let mut warnings = Vec::new();
+                for item in rec.items(&schema)? {
+                    masks::encode_item(
+                        rec,
+                        &item,
+                        self.kind,
+                        self.compat,
+                        scratch,
+                        &mut files,
+                        &mut warnings,
+                    )?;
+                }
+                Ok((files, warnings))
+            })
+            .collect();
+        let mut files = Vec::new();
+        for r in per_task {
+            let (f, w) = r?;
+            files.extend(f);
+            warnings.extend(w);
         }
         Ok(Fragment {
             bytes: Vec::new(),

@@ -30,21 +30,15 @@ pub enum Body {
     Runs(Vec<u8>, Vec<(u8, u32)>),
 }
 
-/// `(value, count)` runs of `pixels`, or `None` when they would not be smaller.
-fn runs(pixels: &[u8]) -> Option<Vec<(u8, u32)>> {
-    let mut out: Vec<(u8, u32)> = Vec::new();
-    for &p in pixels {
-        match out.last_mut() {
-            Some((v, n)) if *v == p && *n < u32::MAX => *n += 1,
-            _ => {
-                if out.len() * 8 >= pixels.len() {
-                    return None;
-                }
-                out.push((p, 1));
-            }
-        }
-    }
-    Some(out)
+/// Buffers reused from mask to mask.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The RLE bytes.
+    rle: Vec<u8>,
+    /// Decoded alpha values.
+    pixels: Vec<u8>,
+    /// PNG rows before compression.
+    png: Vec<u8>,
 }
 
 /// The brush results of one item, encoded.
@@ -53,6 +47,7 @@ pub fn encode_item(
     item: &Item<'_, '_>,
     kind: Kind,
     compat: bool,
+    scratch: &mut Scratch,
     files: &mut Vec<MaskFile>,
     warnings: &mut Vec<Warning>,
 ) -> Result<()> {
@@ -95,30 +90,29 @@ pub fn encode_item(
             let k = counters.entry(name.clone()).or_insert(0);
             let stem = format!("{name}-{k}").replace(['/', '\\'], "-");
             *k += 1;
-            let mask = match decode(r, rle_raw) {
+            let ext = match kind {
+                Kind::Numpy => "npy",
+                Kind::Png => "png",
+                Kind::Coco => return Ok(()),
+            };
+            let mask = match decode(r, rle_raw, kind, scratch) {
                 Ok(m) => m,
                 Err(why) => {
                     warn(format!("{}: {why}; mask skipped", group.from_name));
                     continue;
                 }
             };
-            let (w, h, pixels) = mask;
-            let ext = match kind {
-                Kind::Numpy => "npy",
-                Kind::Png => "png",
-                Kind::Coco => return Ok(()),
-            };
-            let body = match kind {
-                Kind::Numpy | Kind::Coco => match runs(&pixels) {
-                    Some(r) => Body::Runs(npy::npy((h, w), &[]), r),
-                    None => Body::Bytes(npy::npy((h, w), &pixels)),
-                },
-                Kind::Png if w == 0 || h == 0 => {
+            let body = match mask {
+                Mask::Runs(w, h, runs) => Body::Runs(npy::npy((h, w), &[]), runs),
+                Mask::Pixels(w, h) if kind == Kind::Numpy => {
+                    Body::Bytes(npy::npy((h, w), &scratch.pixels))
+                }
+                Mask::Pixels(w, h) if w == 0 || h == 0 => {
                     warn(format!("{}: empty {w}×{h} mask skipped", group.from_name));
                     continue;
                 }
-                Kind::Png => Body::Bytes(
-                    png::grey_png(w as u32, h as u32, &pixels)
+                Mask::Pixels(w, h) => Body::Bytes(
+                    png::grey_png(w as u32, h as u32, &scratch.pixels, &mut scratch.png)
                         .map_err(exportkit_core::Error::format_error)?,
                 ),
             };
@@ -141,11 +135,23 @@ fn dim(raw: Option<&RawValue>, what: &str) -> std::result::Result<usize, String>
         .map_err(|_| format!("{what} {} is not a whole number", raw.get()))
 }
 
-/// `(width, height, alpha pixels)` of a brush region.
+/// A decoded mask: `(width, height)` and its alpha values.
+enum Mask {
+    /// As `(value, count)` runs (`.npy` files whose runs are few).
+    Runs(usize, usize, Vec<(u8, u32)>),
+    /// In [`Scratch::pixels`].
+    Pixels(usize, usize),
+}
+
+/// The alpha channel of a brush region: as runs for `.npy` files when they take less room than
+/// the pixels (the writer expands them, so that a batch of large masks does not hold every
+/// array at once), else in `scratch.pixels`.
 fn decode(
     r: &Region<'_>,
     rle_raw: &RawValue,
-) -> std::result::Result<(usize, usize, Vec<u8>), String> {
+    kind: Kind,
+    scratch: &mut Scratch,
+) -> std::result::Result<Mask, String> {
     let v = view::region_value(r).map_err(|e| e.to_string())?;
     let w = dim(v.get("original_width"), "original_width")?;
     let h = dim(v.get("original_height"), "original_height")?;
@@ -153,7 +159,15 @@ fn decode(
         .checked_mul(h)
         .and_then(|p| p.checked_mul(4))
         .ok_or_else(|| format!("mask {w}×{h} too large"))?;
-    let rgba = rle::decode_json(rle_raw.get(), Some(n))
-        .map_err(|e| format!("{e} (original size {w}×{h})"))?;
-    Ok((w, h, rle::alpha(&rgba)))
+    let size = |e: rle::RleError| format!("{e} (original size {w}×{h})");
+    rle::parse_json_bytes_into(rle_raw.get(), &mut scratch.rle).map_err(size)?;
+    if kind == Kind::Numpy {
+        let mut runs = Vec::new();
+        if rle::decode_alpha_runs(&scratch.rle, Some(n), &mut runs, w * h / 8).map_err(size)? {
+            runs.shrink_to_fit();
+            return Ok(Mask::Runs(w, h, runs));
+        }
+    }
+    rle::decode_alpha_into(&scratch.rle, Some(n), &mut scratch.pixels).map_err(size)?;
+    Ok(Mask::Pixels(w, h))
 }

@@ -15,29 +15,44 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&crc.sum().to_be_bytes());
 }
 
+/// zlib level of the pixel data: 3 is 2-4 times as fast as PIL's 6 on masks, for files
+/// 5-40% larger (the pixels are the same).
+const LEVEL: u32 = 3;
+
 /// A greyscale PNG of `width` × `height` pixels (`pixels` row-major, one byte each). Rows use
-/// filter 0 (masks compress well without filtering).
-pub fn grey_png(width: u32, height: u32, pixels: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(pixels.len() / 8 + 64);
-    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+/// filter 0 (masks compress well without filtering). `raw` is a buffer for the rows before
+/// compression (reused from image to image).
+pub fn grey_png(
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+    raw: &mut Vec<u8>,
+) -> std::io::Result<Vec<u8>> {
+    raw.clear();
+    raw.reserve(pixels.len() + height as usize);
     let w = width as usize;
     if w > 0 {
         for row in pixels.chunks(w) {
-            z.write_all(&[0])?;
-            z.write_all(row)?;
+            raw.push(0);
+            raw.extend_from_slice(row);
         }
     } else {
-        for _ in 0..height {
-            z.write_all(&[0])?;
-        }
+        raw.resize(height as usize, 0);
     }
-    chunk(&mut out, b"IDAT", &z.finish()?);
+    let mut z = ZlibEncoder::new(
+        Vec::with_capacity(raw.len() / 64 + 64),
+        flate2::Compression::new(LEVEL),
+    );
+    z.write_all(raw)?;
+    let idat = z.finish()?;
+    let mut out = Vec::with_capacity(idat.len() + 64);
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut ihdr = [0u8; 13];
+    ihdr[0..4].copy_from_slice(&width.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&height.to_be_bytes());
+    ihdr[8] = 8;
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &idat);
     chunk(&mut out, b"IEND", &[]);
     Ok(out)
 }
@@ -85,7 +100,7 @@ mod tests {
     #[test]
     fn round_trips() {
         let px: Vec<u8> = (0..7 * 5).map(|i| (i * 7) as u8).collect();
-        let png = grey_png(7, 5, &px).unwrap();
+        let png = grey_png(7, 5, &px, &mut Vec::new()).unwrap();
         assert_eq!(read_grey_png(&png), Some((7, 5, px)));
     }
 }

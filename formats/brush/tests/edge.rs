@@ -185,3 +185,33 @@ fn coco_skips_what_label_studio_cannot_read() {
         "{text}"
     );
 }
+
+/// `.npy` files are written from runs or from pixels depending on the mask; both hold it.
+#[test]
+fn masks_with_few_or_many_runs_are_written_whole() {
+    let (w, h) = (37u32, 23u32);
+    let smooth: Vec<u8> = (0..w * h)
+        .map(|i| if i % w > 10 && i / w > 5 { 255 } else { 0 })
+        .collect();
+    let noisy: Vec<u8> = (0..w * h)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for mask in [smooth, noisy] {
+        let json = format!(
+            "[{}]",
+            task(
+                "1",
+                1,
+                "2",
+                &[region(w, h, &rle_json(&mask), Some(r#"["Cat"]"#))]
+            )
+        );
+        let (npy, _) = run(&BRUSH_TO_NUMPY, json.clone(), true);
+        let b = npy.values().next().expect("npy");
+        assert_eq!(b.len(), 128 + mask.len());
+        assert_eq!(&b[128..], &mask[..]);
+        let (png, _) = run(&BRUSH_TO_PNG, json, true);
+        let p = png.values().next().expect("png");
+        assert_eq!(read_grey_png(p), Some((w, h, mask.clone())));
+    }
+}

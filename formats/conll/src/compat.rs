@@ -1,27 +1,42 @@
 //! `--compat label-studio`: label-studio-sdk 2.1.2's `convert_to_conll2003` and
 //! `create_tokens_and_tags`, quirks included (ls-converter.md §6.4).
 
-use crate::treebank::Treebank;
+use crate::treebank::{self, Token, Treebank};
 use exportkit_core::exporter::Warning;
 use exportkit_core::model::{self, Region};
 use exportkit_core::{Result, Schema, TaskRecord};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// One span as Label Studio's tagger reads it.
 struct Span {
     start: f64,
     /// `end - 1`.
     last: f64,
-    /// `labels[0]`, or `None` when `labels` is missing or empty.
-    label: Option<String>,
+    /// `labels[0]` (a range of [`Scratch::labels`]), or `None` when `labels` is missing or
+    /// empty.
+    label: Option<(usize, usize)>,
 }
 
-/// Why a task cannot be written the way Label Studio writes it.
-enum Spans {
-    /// Every span has `start` and `end`.
-    Tagged(Vec<Span>),
-    /// Some span lacks `start`/`end` (or there are none): every tag is `O`.
-    AllO,
+/// Buffers reused from task to task within a batch.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    tokenizer: treebank::Scratch,
+    tokens: Vec<Token>,
+    spans: Vec<Span>,
+    labels: String,
+}
+
+/// A JSON string's content (`model::as_str`), borrowed from the input when it has no escape.
+fn json_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    match raw
+        .get()
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+    {
+        Some(s) if !s.contains('\\') => Some(Cow::Borrowed(s)),
+        _ => model::as_str(raw),
+    }
 }
 
 fn num(raw: Option<&RawValue>) -> std::result::Result<Option<f64>, ()> {
@@ -31,34 +46,51 @@ fn num(raw: Option<&RawValue>) -> std::result::Result<Option<f64>, ()> {
     raw.and_then(model::as_f64).map(Some).ok_or(())
 }
 
-/// `labels[0]` as Python formats it; `Err` where Python raises.
-fn first_label(raw: Option<&RawValue>) -> std::result::Result<Option<String>, ()> {
+/// `labels[0]` as Python formats it, appended to `labels`; `Err` where Python raises.
+fn first_label(
+    raw: Option<&RawValue>,
+    labels: &mut String,
+) -> std::result::Result<Option<(usize, usize)>, ()> {
     if !model::truthy(raw) {
         return Ok(None);
     }
     let Some(raw) = raw else { return Ok(None) };
+    let start = labels.len();
     if let Some(s) = model::as_str(raw) {
-        return Ok(s.chars().next().map(String::from));
+        let Some(c) = s.chars().next() else {
+            return Ok(None);
+        };
+        labels.push(c);
+        return Ok(Some((start, labels.len())));
     }
-    if raw.get().starts_with('[') {
-        let list: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| ())?;
-        let first = list.first().ok_or(())?;
-        return match model::as_str(first) {
-            Some(s) => Ok(Some(s.into_owned())),
+    if let Some(items) = raw.get().strip_prefix('[') {
+        // The list is valid JSON and not empty (it is truthy): read its first element only.
+        let mut de = serde_json::Deserializer::from_str(items);
+        let first = <&RawValue as serde::Deserialize>::deserialize(&mut de).map_err(|_| ())?;
+        match model::as_str(first) {
+            Some(s) => labels.push_str(&s),
             None if first
                 .get()
                 .starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) =>
             {
-                Ok(Some(first.get().to_owned()))
+                labels.push_str(first.get());
             }
-            None => Err(()),
-        };
+            None => return Err(()),
+        }
+        return Ok(Some((start, labels.len())));
     }
     Err(())
 }
 
-fn spans(regions: &[&Region<'_>]) -> std::result::Result<Spans, String> {
-    let mut out = Vec::with_capacity(regions.len());
+/// The spans of one `Labels` output into `out`, sorted by start: `Ok(false)` when every tag is
+/// `O` (some span lacks `start`/`end`, or there are none).
+fn spans(
+    regions: &[&Region<'_>],
+    out: &mut Vec<Span>,
+    labels: &mut String,
+) -> std::result::Result<bool, String> {
+    out.clear();
+    labels.clear();
     let mut all_have_offsets = true;
     for r in regions {
         let v = r.value.as_ref();
@@ -66,7 +98,7 @@ fn spans(regions: &[&Region<'_>]) -> std::result::Result<Spans, String> {
         let end = num(v.and_then(|v| v.get("end")));
         match (start, end) {
             (Ok(Some(start)), Ok(Some(end))) => {
-                let label = first_label(v.and_then(|v| v.get("labels")))
+                let label = first_label(v.and_then(|v| v.get("labels")), labels)
                     .map_err(|()| "a span's labels are not a list of strings".to_owned())?;
                 out.push(Span {
                     start,
@@ -79,42 +111,49 @@ fn spans(regions: &[&Region<'_>]) -> std::result::Result<Spans, String> {
         }
     }
     if !all_have_offsets || out.is_empty() {
-        return Ok(Spans::AllO);
+        return Ok(false);
     }
     // Python's sort is stable; `start` values are numbers.
     out.sort_by(|a, b| a.start.total_cmp(&b.start));
-    Ok(Spans::Tagged(out))
+    Ok(true)
 }
 
-/// Label Studio's BIO loop over `(token_start, token_len)` in characters.
-fn tags(tokens: &[(usize, usize)], spans: Vec<Span>) -> Vec<Option<String>> {
-    let mut spans = spans.into_iter();
-    let Some(mut span) = spans.next() else {
-        return vec![None; tokens.len()];
-    };
-    let mut prefix = "B-";
-    let mut out = Vec::with_capacity(tokens.len());
-    for &(start, end) in tokens {
-        let token_start = start as f64;
-        let token_end = end as f64 - 1.0;
-        if token_start > span.last {
+/// `{token} -X- _ {tag}` lines and a blank line, tagged by Label Studio's BIO loop over
+/// `(token_start, token_len)` in characters (`spans` empty: every tag is `O`).
+fn write_tagged(text: &str, tokens: &[Token], spans: &[Span], labels: &str, out: &mut Vec<u8>) {
+    let mut spans = spans.iter();
+    let mut span = spans.next();
+    let mut prefix: &[u8] = b"B-";
+    for t in tokens {
+        out.extend_from_slice(&text.as_bytes()[t.bytes.0..t.bytes.1]);
+        out.extend_from_slice(b" -X- _ ");
+        let Some(mut s) = span else {
+            out.extend_from_slice(b"O\n");
+            continue;
+        };
+        let token_start = t.chars.0 as f64;
+        let token_end = t.chars.1 as f64 - 1.0;
+        if token_start > s.last {
             for next in spans.by_ref() {
-                span = next;
-                prefix = "B-";
-                if token_start <= span.last {
+                s = next;
+                prefix = b"B-";
+                if token_start <= s.last {
                     break;
                 }
             }
+            span = Some(s);
         }
-        match &span.label {
-            Some(label) if token_end >= span.start && span.last >= token_start => {
-                out.push(Some(format!("{prefix}{label}")));
-                prefix = "I-";
+        match s.label {
+            Some((a, b)) if token_end >= s.start && s.last >= token_start => {
+                out.extend_from_slice(prefix);
+                out.extend_from_slice(&labels.as_bytes()[a..b]);
+                prefix = b"I-";
             }
-            _ => out.push(None),
+            _ => out.push(b'O'),
         }
+        out.push(b'\n');
     }
-    out
+    out.push(b'\n');
 }
 
 /// Writes every item of a task (one block per kept annotation, newest first).
@@ -123,6 +162,7 @@ pub(crate) fn encode_task(
     schema: &Schema<'_>,
     data_key: &str,
     tb: &Treebank,
+    scratch: &mut Scratch,
     out: &mut Vec<u8>,
     warnings: &mut Vec<Warning>,
 ) -> Result<u64> {
@@ -135,7 +175,7 @@ pub(crate) fn encode_task(
         .data
         .as_ref()
         .and_then(|d| d.get(data_key))
-        .and_then(model::as_str);
+        .and_then(json_str);
     let Some(text) = text else {
         warnings.push(Warning::new(
             rec,
@@ -143,22 +183,28 @@ pub(crate) fn encode_task(
         ));
         return Ok(0);
     };
-    let Some(tokens) = tb.span_tokenize(&text) else {
+    let Scratch {
+        tokenizer,
+        tokens,
+        spans: span_buf,
+        labels,
+    } = scratch;
+    if !tb.span_tokenize(&text, tokenizer, tokens) {
         warnings.push(Warning::new(
             rec,
             "task skipped: NLTK cannot align its tokens (Label Studio crashes)",
         ));
         return Ok(0);
-    };
+    }
     let mut written = 0;
     for item in &items {
         let group = item
             .outputs
             .iter()
             .find(|g| g.control_type.eq_ignore_ascii_case("labels"));
-        let tagged = match group.map(|g| spans(&g.regions)) {
-            None => Spans::AllO,
-            Some(Ok(s)) => s,
+        let tagged = match group.map(|g| spans(&g.regions, span_buf, labels)) {
+            None | Some(Ok(false)) => &[][..],
+            Some(Ok(true)) => &span_buf[..],
             Some(Err(why)) => {
                 warnings.push(Warning::new(
                     rec,
@@ -167,11 +213,7 @@ pub(crate) fn encode_task(
                 return Ok(written);
             }
         };
-        let tags = match tagged {
-            Spans::AllO => vec![None; tokens.len()],
-            Spans::Tagged(s) => tags(&tokens, s),
-        };
-        write_block(&text, &tokens, &tags, out);
+        write_tagged(&text, tokens, tagged, labels, out);
         written += 1;
     }
     Ok(written)
@@ -200,4 +242,55 @@ pub(crate) fn write_block(
         out.push(b'\n');
     }
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_label, json_str};
+    use serde_json::value::RawValue;
+
+    /// `labels[0]` as label-studio-sdk formats it (`Err`: Python raises).
+    #[test]
+    fn first_label_follows_python() {
+        let cases: [(&str, Result<Option<&str>, ()>); 14] = [
+            (r#"["LOC"]"#, Ok(Some("LOC"))),
+            (r#"[ "LOC" , "PER" ]"#, Ok(Some("LOC"))),
+            (r#"["L\u00e9\n"]"#, Ok(Some("Lé\n"))),
+            (r#""LOC""#, Ok(Some("L"))),
+            (r#"[5]"#, Ok(Some("5"))),
+            (r#"[-1.5e3, "x"]"#, Ok(Some("-1.5e3"))),
+            (r#"[]"#, Ok(None)),
+            (r#"[ ]"#, Ok(None)),
+            (r#""""#, Ok(None)),
+            (r#"null"#, Ok(None)),
+            (r#"[null]"#, Err(())),
+            (r#"[["LOC"]]"#, Err(())),
+            (r#"{"a": 1}"#, Err(())),
+            (r#"7"#, Err(())),
+        ];
+        for (json, want) in cases {
+            let raw: &RawValue = serde_json::from_str(json).expect("json");
+            let mut labels = String::from("old");
+            let got = first_label(Some(raw), &mut labels).map(|r| r.map(|(a, b)| &labels[a..b]));
+            assert_eq!(got, want, "{json}");
+        }
+        assert_eq!(first_label(None, &mut String::new()), Ok(None));
+    }
+
+    #[test]
+    fn json_str_is_as_str() {
+        for json in [
+            r#""plain""#,
+            r#""""#,
+            r#""a\"b""#,
+            r#""\u00e9\n""#,
+            r#""é""#,
+            "5",
+            "null",
+            "[]",
+        ] {
+            let raw: &RawValue = serde_json::from_str(json).expect("json");
+            assert_eq!(json_str(raw), exportkit_core::model::as_str(raw), "{json}");
+        }
+    }
 }

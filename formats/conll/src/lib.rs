@@ -34,6 +34,8 @@
 mod clean;
 mod compat;
 mod treebank;
+#[cfg(test)]
+mod treebank_oracle;
 mod words;
 
 use exportkit_core::{
@@ -123,9 +125,13 @@ struct Encoder {
 impl BatchEncoder for Encoder {
     fn encode(&self, ctx: &ExportContext, batch: &Batch<'_, '_>) -> Result<Fragment> {
         let schema = Schema::new(ctx.config.as_deref());
-        let mut bytes = Vec::new();
+        // About a quarter of the input for the usual task (the text, once, plus a short tag per
+        // token, against annotations with ids and dates).
+        let input: usize = batch.tasks.iter().map(|t| t.raw.len()).sum();
+        let mut bytes = Vec::with_capacity(input / 4);
         let mut warnings = Vec::new();
         let mut records = 0;
+        let mut scratch = compat::Scratch::default();
         for rec in batch.tasks {
             records += match &self.mode {
                 Mode::Compat { data_key, treebank } => compat::encode_task(
@@ -133,6 +139,7 @@ impl BatchEncoder for Encoder {
                     &schema,
                     data_key,
                     treebank,
+                    &mut scratch,
                     &mut bytes,
                     &mut warnings,
                 )?,
