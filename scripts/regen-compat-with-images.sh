@@ -9,7 +9,7 @@
 #           fixtures/yolo/expected/compat_with_images/{YOLO_WITH_IMAGES,YOLO_OBB_WITH_IMAGES}/
 #
 # `info` years/dates are pinned to 1970 (the tests pin exportkit's the same way). The tests
-# (formats/{coco,yolo}/tests/compat_with_images.rs) serve files/ on a free port and map the
+# (tests/compat_with_images.rs) serve files/ on a free port and map the
 # port and the md5 prefixes back before comparing byte for byte.
 # Needs port 38517 free. Prints "skipped: ..." and exits 0 when ../shared or the venv is absent.
 set -euo pipefail

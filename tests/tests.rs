@@ -26,6 +26,9 @@ mod registry;
 /// Images: downloads, the access policy, confinement, per-task failures.
 mod resources;
 
+/// `--compat label-studio` for the `*_WITH_IMAGES` formats against Label Studio's output.
+mod compat_with_images;
+
 /// Real consumers (pycocotools) load the output.
 mod consumers;
 

@@ -2,6 +2,8 @@
 //! the 400 messages, each API's error shape, and the audit log.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use exportkit as _;
 use exportkit_server::{ServerConfig, Users};
 use exportkit_service::{DirSource, Service, ServiceConfig};
@@ -10,6 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use support::json;
 
 const ADMIN: &str = "token-project-admin";
 const RESEARCHER: &str = "token-researcher";
@@ -70,48 +73,14 @@ fn server(project_max_bytes: u64) -> Server {
     let users = std::fs::read_to_string(repo().join("fixtures/serve/antenna/users.toml")).unwrap();
     let mut config = ServerConfig::new(Users::from_toml(&users).unwrap());
     config.project_max_bytes = project_max_bytes;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            exportkit_server::serve(listener, service, config)
-                .await
-                .unwrap();
-        });
-    });
     Server {
-        base: format!("http://{}", rx.recv().unwrap()),
+        base: support::spawn(service, config),
         _tmp: tmp,
     }
 }
 
 fn call(method: &str, url: &str, token: Option<&str>, body: Option<&str>) -> (u16, ureq::Response) {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(60))
-        .build();
-    let mut req = agent.request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Token {t}"));
-    }
-    let res = match body {
-        Some(b) => req.set("Content-Type", "application/json").send_string(b),
-        None => req.call(),
-    };
-    match res {
-        Ok(r) => (r.status(), r),
-        Err(ureq::Error::Status(code, r)) => (code, r),
-        Err(e) => panic!("{method} {url}: {e}"),
-    }
-}
-
-fn json(r: ureq::Response) -> Value {
-    serde_json::from_str(&r.into_string().unwrap()).unwrap()
+    support::call(method, url, token, body, &[])
 }
 
 fn poll(url: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {

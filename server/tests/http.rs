@@ -2,6 +2,8 @@
 //! downloads with ranges, and limits.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use exportkit as _;
 use exportkit_server::{Access, Role, ServerConfig, Users};
 use exportkit_service::{DirSource, Service, ServiceConfig};
@@ -9,6 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use support::{call, json};
 
 const TOKEN: &str = "full-access-token";
 const SCOPED: &str = "project-two-token";
@@ -49,60 +52,10 @@ fn server() -> Server {
     let mut config = ServerConfig::new(tokens);
     config.max_body = 64 * 1024;
     config.header_timeout = Duration::from_millis(500);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            exportkit_server::serve(listener, service, config)
-                .await
-                .unwrap();
-        });
-    });
-    let addr = rx.recv().unwrap();
     Server {
-        base: format!("http://{addr}"),
+        base: support::spawn(service, config),
         _tmp: tmp,
     }
-}
-
-/// Status and response for any request, 4xx/5xx included.
-fn call(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-    headers: &[(&str, &str)],
-) -> (u16, ureq::Response) {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(60))
-        .redirects(0)
-        .build();
-    let mut req = agent.request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Token {t}"));
-    }
-    for (k, v) in headers {
-        req = req.set(k, v);
-    }
-    let res = match body {
-        Some(b) => req.set("Content-Type", "application/json").send_string(b),
-        None => req.call(),
-    };
-    match res {
-        Ok(r) => (r.status(), r),
-        Err(ureq::Error::Status(code, r)) => (code, r),
-        Err(e) => panic!("{method} {url}: {e}"),
-    }
-}
-
-fn json(r: ureq::Response) -> serde_json::Value {
-    serde_json::from_str(&r.into_string().unwrap()).unwrap()
 }
 
 fn wait_done(s: &Server, project: u64, id: u64) -> serde_json::Value {

@@ -1,5 +1,5 @@
 //! `--compat label-studio` for the `*_WITH_IMAGES` formats against label-studio-sdk 2.1.2's
-//! own output (`fixtures/coco/expected/compat_with_images/<FORMAT>/`, written by
+//! own output (`fixtures/{coco,yolo}/expected/compat_with_images/<FORMAT>/`, written by
 //! `scripts/regen-compat-with-images.sh` with the images served on 127.0.0.1:38517).
 //!
 //! The test serves `fixtures/coco/inputs/compat_with_images/files/` on a port chosen here,
@@ -8,8 +8,8 @@
 //! contents (Label Studio names downloads after the md5 of the URL, port included). The
 //! `info` year and date are pinned to 1970 on both sides.
 
-use exportkit_core::resources::ResourceOptions;
-use exportkit_core::{
+use exportkit::resources::ResourceOptions;
+use exportkit::{
     Compat, ErrorKind, ExportContext, ExportJob, ExportOptions, ExporterFactory, Input,
     LabelConfig, Target,
 };
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 const GOLDEN_HOST: &str = "127.0.0.1:38517";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn input_dir() -> PathBuf {
@@ -152,7 +152,7 @@ fn golden_urls(tasks: &str) -> Vec<String> {
 }
 
 fn md5_8(s: &str) -> String {
-    exportkit_core::names::md5_hex(s.as_bytes())[..8].to_owned()
+    exportkit::names::md5_hex(s.as_bytes())[..8].to_owned()
 }
 
 fn compat_options(resources: ResourceOptions) -> ExportOptions {
@@ -254,14 +254,36 @@ fn refused_with_a_hostname(format: &'static dyn ExporterFactory) {
     assert!(err.to_string().contains("hostname"), "{err}");
 }
 
-#[test]
-fn coco_with_images_matches_label_studio() {
-    let want = golden(&root().join("fixtures/coco/expected/compat_with_images/COCO_WITH_IMAGES"));
-    let got = run(&exportkit_coco::COCO_WITH_IMAGES);
-    assert_same(&got, &want, "COCO_WITH_IMAGES");
+fn format(name: &str) -> &'static dyn ExporterFactory {
+    exportkit::Registry::global().get(name).expect("registered")
 }
 
 #[test]
-fn coco_with_images_compat_is_refused_with_a_hostname() {
-    refused_with_a_hostname(&exportkit_coco::COCO_WITH_IMAGES);
+fn with_images_formats_match_label_studio() {
+    for (crate_dir, name) in [
+        ("coco", "COCO_WITH_IMAGES"),
+        ("yolo", "YOLO_WITH_IMAGES"),
+        ("yolo", "YOLO_OBB_WITH_IMAGES"),
+    ] {
+        let want = golden(
+            &root()
+                .join("fixtures")
+                .join(crate_dir)
+                .join("expected/compat_with_images")
+                .join(name),
+        );
+        let got = run(format(name));
+        assert_same(&got, &want, name);
+    }
+}
+
+#[test]
+fn with_images_compat_is_refused_with_a_hostname() {
+    for name in [
+        "COCO_WITH_IMAGES",
+        "YOLO_WITH_IMAGES",
+        "YOLO_OBB_WITH_IMAGES",
+    ] {
+        refused_with_a_hostname(format(name));
+    }
 }
