@@ -24,6 +24,26 @@ pub fn now_micros() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
+/// `SOURCE_DATE_EPOCH` (seconds) in microseconds when it is set, else now: the time written
+/// into files that carry one, pinnable for reproducible output.
+pub fn source_date_micros() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .map_or_else(now_micros, |secs| secs.saturating_mul(1_000_000))
+}
+
+/// `(year, str(datetime))` of `micros` in UTC, as Python's `str(datetime)` prints it
+/// (`2024-03-01 10:00:00.123456`; no fraction when it is zero).
+pub fn py_datetime(micros: i64) -> (i64, String) {
+    let (y, m, d, hh, mm, ss, us) = fields(micros);
+    let mut text = format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}");
+    if us != 0 {
+        text.push_str(&format!(".{us:06}"));
+    }
+    (y, text)
+}
+
 /// The UTC calendar fields of `micros`: (year, month, day, hour, minute, second, microsecond).
 pub fn fields(micros: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
     let secs = micros.div_euclid(1_000_000);
@@ -59,5 +79,16 @@ mod tests {
         assert_eq!(file_stamp(t), "2026-11-22-21-52");
         assert_eq!(iso_micros(-1), "1969-12-31T23:59:59.999999Z");
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn python_datetime_text() {
+        assert_eq!(py_datetime(0), (1970, "1970-01-01 00:00:00".into()));
+        // 2024-02-29 23:59:59.000001 UTC
+        assert_eq!(
+            py_datetime(1_709_251_199_000_001),
+            (2024, "2024-02-29 23:59:59.000001".into())
+        );
+        assert_eq!(py_datetime(951_782_400_000_000).1, "2000-02-29 00:00:00");
     }
 }

@@ -72,15 +72,7 @@ fn current_year() -> i64 {
 
 /// The proleptic Gregorian year of a day number counted from 1970-01-01.
 fn year_of_day(days: i64) -> i64 {
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
+    exportkit_core::time::civil_from_days(days).0
 }
 
 /// A YAML double-quoted scalar: always quoted (so `yes`, `null`, `1.0` or `: x` stay strings),
