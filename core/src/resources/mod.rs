@@ -22,6 +22,7 @@
 //! Every failure is a per-item [`ResourceError`], never a panic.
 
 mod cache;
+mod copier;
 mod downloader;
 mod error;
 mod fetch;
@@ -37,6 +38,7 @@ mod tests;
 #[cfg(test)]
 mod testserver;
 
+pub use copier::{ImageCopier, shown_url};
 pub use downloader::{Download, Downloader};
 
 use std::fmt;

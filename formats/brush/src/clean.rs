@@ -9,13 +9,13 @@ use exportkit_core::exporter::Warning;
 use exportkit_core::jsonfmt::{JsonStyle, JsonWriter};
 use exportkit_core::model::{self, RawObject};
 use exportkit_core::names::{UniqueNames, md5_hex};
-use exportkit_core::resources::{Download, Downloader, Resolver, Source};
+use exportkit_core::resources::{ImageCopier, Resolver, Source};
 use exportkit_core::task::pick_items;
 use exportkit_core::{
     Error, ErrorKind, ExportContext, FormatWriter, Fragment, Output, Pick, Result, TaskRecord, rle,
     view,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufWriter, Seek, Write};
 use std::sync::Arc;
 
@@ -339,7 +339,7 @@ pub(crate) struct Writer {
     images: u64,
     anns: u64,
     spill: Option<BufWriter<std::fs::File>>,
-    copier: Option<(Downloader, HashSet<String>)>,
+    copier: Option<ImageCopier>,
 }
 
 fn io(e: std::io::Error) -> Error {
@@ -382,12 +382,7 @@ impl FormatWriter for Writer {
         out.dir("images")?;
         self.spill = Some(BufWriter::with_capacity(1 << 20, out.spill()?));
         if self.setup.copy_images {
-            let resolver = match out.resolver() {
-                Some(r) => r.clone(),
-                None => Arc::new(Resolver::new(&ctx.options.resources)?),
-            };
-            let parallel = resolver.parallel();
-            self.copier = Some((Downloader::new(resolver, parallel), HashSet::new()));
+            self.copier = Some(ImageCopier::start(ctx, out)?);
         }
         out.part(MAIN)?.write_all(b"{\n  \"images\": [").map_err(io)
     }
@@ -408,15 +403,8 @@ impl FormatWriter for Writer {
                 .clone()
                 .unwrap_or_else(|| format!("task-{}", t.index));
             let name = format!("images/{}", self.names.name_for(&source));
-            if let (Some(url), Some((dl, queued))) = (&t.source, self.copier.as_mut())
-                && queued.insert(name.clone())
-            {
-                dl.submit(Download {
-                    task_index: t.index,
-                    task_id: t.id.clone(),
-                    url: url.clone(),
-                    dest: out.path_for(&name)?,
-                });
+            if let (Some(url), Some(copier)) = (&t.source, self.copier.as_mut()) {
+                copier.copy(url, &name, t.index, t.id.as_deref(), out)?;
             }
             img.extend_from_slice(if image_id == 0 { b"\n    " } else { b",\n    " });
             let mut w = JsonWriter::with_level(&mut img, STYLE, 2);
@@ -524,34 +512,9 @@ impl FormatWriter for Writer {
         tail.extend_from_slice(b"\n}\n");
         part.write_all(&tail).map_err(io)?;
         out.close(MAIN)?;
-        if let Some((dl, _)) = this.copier {
-            for (job, err) in dl.finish() {
-                out.warn(Warning {
-                    task_index: job.task_index,
-                    task_id: job.task_id,
-                    message: format!("image {}: {err}", shown(&job.url)),
-                });
-            }
+        if let Some(copier) = this.copier {
+            copier.finish(out);
         }
         Ok(())
-    }
-}
-
-/// A URL for messages: without a query (presigned URLs carry signatures there) or
-/// credentials.
-fn shown(url: &str) -> String {
-    let no_query = url.split(['?', '#']).next().unwrap_or(url);
-    match no_query.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            let cut = if no_query.len() < url.len() {
-                "?…"
-            } else {
-                ""
-            };
-            format!("{scheme}://{host}{path}{cut}")
-        }
-        None => url.to_owned(),
     }
 }

@@ -31,7 +31,6 @@ mod categories;
 mod clean;
 mod clip;
 mod compat;
-mod copy;
 mod info;
 mod ls_math;
 mod ls_path;

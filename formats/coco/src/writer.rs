@@ -7,6 +7,7 @@ use crate::categories::CategoryList;
 use crate::records::{Cat, Encoded, bad_fragment};
 use exportkit_core::jsonfmt::{JsonStyle, JsonWriter, write_i64, write_str, write_u64};
 use exportkit_core::names::UniqueNames;
+use exportkit_core::resources::ImageCopier;
 use exportkit_core::{Error, ErrorKind, ExportContext, FormatWriter, Fragment, Output, Result};
 use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
@@ -23,7 +24,7 @@ pub(crate) struct Writer {
     compat: bool,
     /// Whether images are copied (set up in `begin`).
     with_images: bool,
-    copier: Option<crate::copy::Copier>,
+    copier: Option<ImageCopier>,
     style: JsonStyle,
     cats: CategoryList,
     names: UniqueNames,
@@ -59,7 +60,7 @@ impl FormatWriter for Writer {
         // Label Studio always creates `images/` (COCO_WITH_IMAGES fills it).
         out.dir("images")?;
         if self.with_images {
-            self.copier = Some(crate::copy::Copier::start(ctx, out)?);
+            self.copier = Some(ImageCopier::start(ctx, out)?);
         }
         out.part(PART)?.write_all(b"{\n  \"images\": [").map_err(io)
     }
@@ -85,7 +86,8 @@ impl FormatWriter for Writer {
                 img_buf.extend_from_slice(b"\n    {\n      \"");
                 if self.compat {
                     if let (Some(c), Some(copier)) = (&img.ls_copy, self.copier.as_mut())
-                        && let Err(e) = copier.copy(&c.url, &c.name, &c.task, out)
+                        && let Err(e) =
+                            copier.copy(&c.url, &c.name, c.task.index, c.task.id.as_deref(), out)
                     {
                         out.warn(exportkit_core::exporter::Warning {
                             task_index: c.task.index,
@@ -107,7 +109,7 @@ impl FormatWriter for Writer {
                         std::str::from_utf8(slice(&img.name)?).map_err(|_| bad_fragment())?;
                     let name = format!("images/{}", self.names.name_for(source));
                     if let (Some(task), Some(copier)) = (&img.copy, self.copier.as_mut()) {
-                        copier.copy(source, &name, task, out)?;
+                        copier.copy(source, &name, task.index, task.id.as_deref(), out)?;
                     }
                     img_buf.extend_from_slice(b"id\": ");
                     write_u64(&mut img_buf, image_id);

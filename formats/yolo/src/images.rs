@@ -11,11 +11,10 @@
 use crate::files::TaskRef;
 use exportkit_core::exporter::Warning;
 use exportkit_core::names::{basename, sanitize, split_ext};
-use exportkit_core::resources::{Download, Downloader, Resolver};
+use exportkit_core::resources::{Download, Downloader, shown_url};
 use exportkit_core::{ExportContext, Output, Result};
 use std::collections::HashSet;
 use std::io::Read;
-use std::sync::Arc;
 
 /// Image extensions Ultralytics reads (`ultralytics.data.utils.IMG_FORMATS`), lowercase.
 const IMG_FORMATS: [&str; 11] = [
@@ -68,38 +67,11 @@ pub(crate) fn sniff(head: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// `url` for messages: an http(s) URL without its credentials, query and fragment (presigned
-/// URLs carry signatures in the query; a cut query shows as `?…`); anything else as written
-/// (`/data/local-files/?d=<path>` names a file, not a secret).
-pub(crate) fn shown(url: &str) -> String {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let Some(at) = ["https://", "http://"]
-        .iter()
-        .find(|p| lower.starts_with(*p))
-        .map(|p| p.len())
-    else {
-        return url.to_owned();
-    };
-    let (scheme, rest) = url.split_at(at);
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (path, tail) = rest.split_at(end);
-    let host_end = path.find('/').unwrap_or(path.len());
-    let (authority, path) = path.split_at(host_end);
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let cut = if tail.starts_with('?') { "?…" } else { "" };
-    format!("{scheme}{host}{path}{cut}")
-}
-
 impl Images {
     /// Starts the download pool on the export's resolver.
     pub(crate) fn start(ctx: &ExportContext, out: &Output) -> Result<Self> {
-        let resolver = match out.resolver() {
-            Some(r) => r.clone(),
-            None => Arc::new(Resolver::new(&ctx.options.resources)?),
-        };
-        let parallel = resolver.parallel();
         Ok(Images {
-            downloader: Downloader::new(resolver, parallel),
+            downloader: Downloader::for_export(ctx, out)?,
             unnamed: Vec::new(),
         })
     }
@@ -143,7 +115,7 @@ impl Images {
             warnings.push(Warning {
                 task_index: d.task_index,
                 task_id: d.task_id,
-                message: format!("image {}: {err}", shown(&d.url)),
+                message: format!("image {}: {err}", shown_url(&d.url)),
             });
         }
         for u in self.unnamed {
@@ -165,7 +137,7 @@ impl Images {
                     task_id: u.task.id,
                     message: format!(
                         "image {}: saved as images/{}, a type Ultralytics does not read",
-                        shown(&u.url),
+                        shown_url(&u.url),
                         u.name
                     ),
                 }),
@@ -182,26 +154,6 @@ impl Images {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_in_messages_lose_credentials_and_queries() {
-        for (url, want) in [
-            ("/data/upload/1/a.png", "/data/upload/1/a.png"),
-            (
-                "/data/local-files/?d=dir/a.png",
-                "/data/local-files/?d=dir/a.png",
-            ),
-            ("s3://b/k/a.png", "s3://b/k/a.png"),
-            (
-                "HTTPS://u:p@h.example:8080/a.png?X-Amz-Signature=s#f",
-                "HTTPS://h.example:8080/a.png?…",
-            ),
-            ("http://h/a@b.png#x", "http://h/a@b.png"),
-            ("http://u@h", "http://h"),
-        ] {
-            assert_eq!(shown(url), want, "{url}");
-        }
-    }
 
     #[test]
     fn image_types_by_extension_and_content() {
