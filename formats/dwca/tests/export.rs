@@ -3,36 +3,14 @@
 //! `fixtures/dwca/expected/clean/camtrap/` is exportkit's reviewed clean output (regenerate
 //! with `EXPORTKIT_BLESS=1 cargo test -p exportkit-dwca --test export`).
 
-use exportkit_core::{
-    ExportContext, ExportJob, ExportOptions, ExportSummary, Input, LabelConfig, Target,
-};
+mod util;
+
+use util::{camtrap, config, fixture, full_options, root};
+
+use exportkit_core::{ExportContext, ExportJob, ExportOptions, ExportSummary, Input, Target};
 use exportkit_dwca::{DwcaFormat, DwcaOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixture(p: &str) -> PathBuf {
-    root().join("fixtures/dwca").join(p)
-}
-
-fn full_options() -> DwcaOptions {
-    DwcaOptions {
-        mapping: Some(fixture("options/mapping.json")),
-        taxonomy: Some(fixture("options/taxonomy.csv")),
-        metadata: Some(fixture("options/metadata.json")),
-        project: "demo-42".to_owned(),
-        ..DwcaOptions::default()
-    }
-}
-
-fn config() -> Arc<LabelConfig> {
-    let xml = std::fs::read_to_string(fixture("datasets/camtrap/config.xml")).expect("config");
-    Arc::new(LabelConfig::parse(&xml).expect("valid config"))
-}
 
 fn export_to(
     options: DwcaOptions,
@@ -49,10 +27,6 @@ fn export_to(
         },
     )
     .run(input, target)
-}
-
-fn tasks() -> Input {
-    Input::File(fixture("datasets/camtrap/tasks.json"))
 }
 
 fn tree(dir: &Path) -> BTreeMap<String, String> {
@@ -74,7 +48,7 @@ fn golden_clean_camtrap() {
     let out = tmp.path().join("out");
     let s = export_to(
         full_options(),
-        tasks(),
+        camtrap(),
         Target::from_path(&out),
         ExportOptions::default(),
     )
@@ -105,7 +79,7 @@ fn same_output_for_any_thread_count_and_batch_size() {
             batch_size,
             ..ExportOptions::default()
         };
-        export_to(full_options(), tasks(), Target::from_path(&out), opts).unwrap();
+        export_to(full_options(), camtrap(), Target::from_path(&out), opts).unwrap();
         tree(&out)
     };
     assert_eq!(run(1, 1), run(4, 2));
@@ -117,7 +91,7 @@ fn zip_output_holds_the_same_files() {
     let z = tmp.path().join("a.zip");
     export_to(
         full_options(),
-        tasks(),
+        camtrap(),
         Target::Zip(z.clone()),
         ExportOptions::default(),
     )
@@ -151,7 +125,7 @@ fn bad_date_is_an_error_naming_the_task() {
     };
     let e = export_to(
         o,
-        tasks(),
+        camtrap(),
         Target::from_path(tmp.path().join("o")),
         ExportOptions::default(),
     )
@@ -199,7 +173,7 @@ fn bad_licence_is_refused() {
     };
     let e = export_to(
         o,
-        tasks(),
+        camtrap(),
         Target::from_path(tmp.path().join("o")),
         ExportOptions::default(),
     )
@@ -220,7 +194,7 @@ fn check_dwca_accepts_the_fixture_archive() {
     let z = tmp.path().join("camtrap.zip");
     export_to(
         full_options(),
-        tasks(),
+        camtrap(),
         Target::Zip(z.clone()),
         ExportOptions::default(),
     )
@@ -354,7 +328,7 @@ fn task_filters_leave_no_orphan_events() {
     };
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("o");
-    export_to(full_options(), tasks(), Target::from_path(&out), opts).expect("export");
+    export_to(full_options(), camtrap(), Target::from_path(&out), opts).expect("export");
     let t = tree(&out);
     let ev = rows(&t["event.txt"]);
     assert_eq!(ev.len(), 1);
@@ -412,7 +386,7 @@ fn registered_format_reads_the_export_format_options() {
             },
         },
     )
-    .run(tasks(), Target::from_path(&out))
+    .run(camtrap(), Target::from_path(&out))
     .expect("export");
     assert_eq!(tree(&out), tree(&fixture("expected/clean/camtrap")));
 }

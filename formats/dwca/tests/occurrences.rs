@@ -5,43 +5,18 @@
 //! `EXPORTKIT_BLESS=1 cargo test -p exportkit-dwca --test occurrences`).
 #![allow(clippy::unwrap_used)]
 
+mod util;
+
+use util::{camtrap, config, fixture, full_options, root};
+
 use exportkit_core::{
-    ExportContext, ExportJob, ExportOptions, ExportSummary, ExporterFactory, Input, LabelConfig,
-    Target,
+    ExportContext, ExportJob, ExportOptions, ExportSummary, ExporterFactory, Input, Target,
 };
 use exportkit_dwca::{DwcaFormat, DwcaOptions, OccurrencesFormat};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixture(p: &str) -> PathBuf {
-    root().join("fixtures/dwca").join(p)
-}
-
-fn full_options() -> DwcaOptions {
-    DwcaOptions {
-        mapping: Some(fixture("options/mapping.json")),
-        taxonomy: Some(fixture("options/taxonomy.csv")),
-        metadata: Some(fixture("options/metadata.json")),
-        project: "demo-42".to_owned(),
-        ..DwcaOptions::default()
-    }
-}
-
-fn config() -> Arc<LabelConfig> {
-    let xml = std::fs::read_to_string(fixture("datasets/camtrap/config.xml")).unwrap();
-    Arc::new(LabelConfig::parse(&xml).unwrap())
-}
-
-fn camtrap() -> Input {
-    Input::File(fixture("datasets/camtrap/tasks.json"))
-}
+use std::path::Path;
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
