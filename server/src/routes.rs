@@ -114,48 +114,39 @@ pub(crate) fn router(service: Service, config: ServerConfig) -> Router {
         .with_state(app)
 }
 
-async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+/// The caller's access from the `Authorization` header, or why there is none (401).
+fn access_of(app: &App, req: &Request) -> Result<Access, &'static str> {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok());
-    let Some(header) = header else {
-        return ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Authentication credentials were not provided.",
-        )
-        .into_response();
-    };
-    match app.config.users.check(header) {
-        Some(access) => {
-            req.extensions_mut().insert(access.clone());
+        .and_then(|h| h.to_str().ok())
+        .ok_or("Authentication credentials were not provided.")?;
+    app.config
+        .users
+        .check(header)
+        .cloned()
+        .ok_or("Invalid token.")
+}
+
+/// Authenticates a Label Studio route (401 in Label Studio's envelope).
+async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    match access_of(&app, &req) {
+        Ok(access) => {
+            req.extensions_mut().insert(access);
             next.run(req).await
         }
-        None => ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token.").into_response(),
+        Err(why) => ApiError::new(StatusCode::UNAUTHORIZED, why).into_response(),
     }
 }
 
 /// The same check, answered in Django REST framework's shape (Antenna, Flagsmith).
 async fn authenticate_drf(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok());
-    let Some(header) = header else {
-        return crate::drf::DrfError::detail(
-            StatusCode::UNAUTHORIZED,
-            "Authentication credentials were not provided.",
-        )
-        .into_response();
-    };
-    match app.config.users.check(header) {
-        Some(access) => {
-            req.extensions_mut().insert(access.clone());
+    match access_of(&app, &req) {
+        Ok(access) => {
+            req.extensions_mut().insert(access);
             next.run(req).await
         }
-        None => {
-            crate::drf::DrfError::detail(StatusCode::UNAUTHORIZED, "Invalid token.").into_response()
-        }
+        Err(why) => crate::drf::DrfError::detail(StatusCode::UNAUTHORIZED, why).into_response(),
     }
 }
 

@@ -543,18 +543,16 @@ impl Inner {
             config: None,
             options: opts,
         };
+        let total = self.source.size_hint(project);
         let mut job = ExportJob::new(&snapshot::SNAPSHOT, ctx).cancel_token(cancel);
         if let Some(key) = key {
             job = job.observer(Arc::new(Observer {
                 inner: self.clone(),
                 key,
-                total: self.source.size_hint(project),
+                total,
             }));
         }
-        let summary = job.run(
-            Input::Reader(stream, self.source.size_hint(project)),
-            Target::File(path.clone()),
-        )?;
+        let summary = job.run(Input::Reader(stream, total), Target::File(path.clone()))?;
         let size = std::fs::metadata(&path)?.len();
         self.check_size(size, "snapshot")?;
         let stat = |k: &str| summary.stats.get(k).copied().unwrap_or(0);
